@@ -1,0 +1,29 @@
+"""The ``flowdeck`` command line (typer + rich).
+
+Each group of commands lives in its own module and registers itself on
+:data:`app`: ``run`` (run.py), ``runs``/``show``/``db`` (records.py),
+``worker`` (worker.py), ``check`` (check.py).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+app = typer.Typer(
+    name="flowdeck",
+    help="Run Dify-DSL workflows and inspect their run records.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+for _module in ("run", "records", "worker", "check"):
+    try:
+        importlib.import_module(f"engine.cli.{_module}")
+    except ModuleNotFoundError as exc:  # a command group not written yet
+        if exc.name != f"engine.cli.{_module}":
+            raise
+
+__all__ = ["app"]

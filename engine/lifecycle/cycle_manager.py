@@ -1,0 +1,356 @@
+"""Engine events -> run records.
+
+:class:`WorkflowCycleManager` is fed every event of one run, in ``seq`` order,
+in the engine's dispatcher thread.  It keeps the run's :class:`WorkflowExecution`
+and its :class:`NodeExecution` records (with one :class:`NodeAttempt` per try)
+up to date and hands each changed record to the repositories, whose ``save``
+returns at once.  It does no I/O itself.
+
+Choices worth knowing:
+
+- ``NodeSkippedEvent`` records nothing (a skipped node did no work and has no
+  execution id); the ids are kept in :attr:`WorkflowCycleManager.skipped_node_ids`.
+- Iteration/loop progress events record nothing: the container node has its
+  own node execution, and nodes inside it carry ``container_id`` /
+  ``container_index`` in their metadata.
+- A node's ``elapsed_time`` runs from its start to its end, retries included;
+  each attempt has its own start and end.  The final attempt starts at the
+  ended event's ``started_at`` when that is after the previous attempt ended.
+- A replayed node (``NodeReusedEvent``) is ``succeeded`` with
+  ``metadata["reused_from"]`` and no attempt (no work was done).
+- When the run ends, any node still ``running`` is closed as ``terminated``.
+- Events of another run, and events whose ``seq`` is not above the last one
+  handled (a redelivery), are ignored.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
+
+from engine import events as ev
+from engine.lifecycle.records import (
+    NodeAttempt,
+    NodeExecution,
+    NodeStatus,
+    RunStatus,
+    WorkflowExecution,
+)
+
+if TYPE_CHECKING:
+    from engine.persistence.protocols import (
+        WorkflowExecutionRepository,
+        WorkflowNodeExecutionRepository,
+    )
+
+log = logging.getLogger(__name__)
+
+
+class WorkflowInfo(Protocol):
+    """What the manager needs to know about the workflow being run."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def version(self) -> str: ...
+    @property
+    def graph_dict(self) -> dict[str, Any]: ...
+    @property
+    def graph_hash(self) -> str: ...
+
+
+_Handler = Callable[["WorkflowCycleManager", Any], None]
+
+
+class WorkflowCycleManager:
+    def __init__(
+        self,
+        workflow_info: WorkflowInfo,
+        execution_repository: WorkflowExecutionRepository,
+        node_execution_repository: WorkflowNodeExecutionRepository,
+        *,
+        triggered_from: str = "app-run",
+        created_by: str | None = None,
+        created_by_role: str | None = None,
+        tenant_id: str | None = None,
+        app_id: str | None = None,
+    ) -> None:
+        self._info = workflow_info
+        self._runs = execution_repository
+        self._nodes = node_execution_repository
+        self._triggered_from = triggered_from
+        self._created_by = created_by
+        self._created_by_role = created_by_role
+        self._tenant_id = tenant_id
+        self._app_id = app_id
+        self._execution: WorkflowExecution | None = None
+        self._node_executions: dict[str, NodeExecution] = {}
+        self._skipped: list[str] = []
+        self._run_id: str | None = None
+        self._last_seq = -1
+
+    # ------------------------------------------------------------ read view
+    @property
+    def execution(self) -> WorkflowExecution | None:
+        return self._execution
+
+    @property
+    def node_executions(self) -> list[NodeExecution]:
+        """Node executions in the order they started."""
+        return list(self._node_executions.values())
+
+    def node_execution(self, node_execution_id: str) -> NodeExecution | None:
+        return self._node_executions.get(node_execution_id)
+
+    @property
+    def skipped_node_ids(self) -> tuple[str, ...]:
+        return tuple(self._skipped)
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until both repositories stored everything (call after the run)."""
+        ok = self._runs.flush(timeout)
+        if self._nodes is not self._runs:
+            ok = self._nodes.flush(timeout) and ok
+        return ok
+
+    # ---------------------------------------------------------------- input
+    def handle(self, event: ev.EngineEvent) -> None:
+        if self._run_id is None:
+            self._run_id = event.run_id
+        elif event.run_id != self._run_id:
+            log.warning("ignoring event of run %s in the manager of run %s", event.run_id, self._run_id)
+            return
+        if event.seq <= self._last_seq:
+            return
+        self._last_seq = event.seq
+        handler = _handler_for(type(event))
+        if handler is not None:
+            handler(self, event)
+
+    # ------------------------------------------------------------ run events
+    def _on_run_started(self, event: ev.RunStartedEvent) -> None:
+        info = self._info
+        self._execution = WorkflowExecution.new(
+            id=event.run_id,
+            workflow_id=info.id or event.workflow_id,
+            workflow_name=info.name or event.workflow_name,
+            version=info.version,
+            graph=info.graph_dict,
+            graph_hash=info.graph_hash or event.graph_hash,
+            inputs=event.inputs,
+            started_at=event.at,
+            seq=event.seq,
+            triggered_from=self._triggered_from,
+            created_by=self._created_by,
+            created_by_role=self._created_by_role,
+            tenant_id=self._tenant_id,
+            app_id=self._app_id,
+            replay_of=event.replay_of,
+        )
+        self._runs.save(self._execution)
+
+    def _run_record(self, event: ev.EngineEvent) -> WorkflowExecution:
+        """The run record, created from the workflow info if the start was missed."""
+        if self._execution is None:
+            info = self._info
+            self._execution = WorkflowExecution.new(
+                id=event.run_id,
+                workflow_id=info.id,
+                workflow_name=info.name,
+                version=info.version,
+                graph=info.graph_dict,
+                graph_hash=info.graph_hash,
+                inputs={},
+                started_at=event.at,
+                seq=event.seq,
+                triggered_from=self._triggered_from,
+                created_by=self._created_by,
+                created_by_role=self._created_by_role,
+                tenant_id=self._tenant_id,
+                app_id=self._app_id,
+            )
+        return self._execution
+
+    def _on_run_ended(self, event: ev.RunEndedEvent) -> None:
+        run = self._run_record(event)
+        status = ev.RUN_STATUS_OF_EVENT[type(event)]
+        for node in self._node_executions.values():
+            if node.status == NodeStatus.RUNNING:
+                self._close_node(
+                    node, event, NodeStatus.TERMINATED, "the run ended while the node was running"
+                )
+                self._nodes.save(node)
+        nodes = [n for n in self._node_executions.values()]
+        run.status = status
+        run.outputs = dict(event.outputs)
+        if isinstance(event, ev.RunFailedEvent):
+            run.error = event.error
+        elif isinstance(event, ev.RunTerminatedEvent):
+            run.error = event.reason
+        run.finished_at = event.at
+        run.elapsed_time = event.elapsed_time or max(0.0, event.at - run.started_at)
+        run.total_steps = event.total_steps or len(nodes)
+        run.total_tokens = event.total_tokens or sum(_tokens(n.metadata) for n in nodes)
+        run.exceptions_count = event.exceptions_count or sum(
+            1 for n in nodes if n.status == NodeStatus.EXCEPTION
+        )
+        run.seq = event.seq
+        self._runs.save(run)
+
+    def _on_run_paused(self, event: ev.RunPausedEvent) -> None:
+        run = self._run_record(event)
+        run.status = RunStatus.PAUSED
+        run.elapsed_time = event.elapsed_time or max(0.0, event.at - run.started_at)
+        run.total_steps = event.total_steps or len(self._node_executions)
+        run.seq = event.seq
+        self._runs.save(run)
+
+    def _on_run_resumed(self, event: ev.RunResumedEvent) -> None:
+        run = self._run_record(event)
+        run.status = RunStatus.RUNNING
+        run.seq = event.seq
+        self._runs.save(run)
+
+    # ----------------------------------------------------------- node events
+    def _new_node(self, event: ev.NodeEvent, *, created_at: float) -> NodeExecution:
+        metadata: dict[str, Any] = {}
+        if event.container_id is not None:
+            metadata["container_id"] = event.container_id
+        if event.container_index is not None:
+            metadata["container_index"] = event.container_index
+        node = NodeExecution(
+            id=event.node_execution_id,
+            run_id=event.run_id,
+            index=len(self._node_executions) + 1,
+            node_id=event.node_id,
+            node_type=event.node_type,
+            title=event.title,
+            created_at=created_at,
+            metadata=metadata,
+            seq=event.seq,
+        )
+        self._node_executions[node.id] = node
+        return node
+
+    def _on_node_started(self, event: ev.NodeStartedEvent) -> None:
+        node = self._node_executions.get(event.node_execution_id) or self._new_node(
+            event, created_at=event.at
+        )
+        if event.index:
+            node.index = event.index
+        node.predecessor_node_id = event.predecessor_node_id
+        node.queue_wait = max(0.0, event.at - event.ready_at) if event.ready_at else 0.0
+        node.status = NodeStatus.RUNNING
+        node.seq = event.seq
+        self._nodes.save(node)
+
+    def _on_node_retry(self, event: ev.NodeRetryEvent) -> None:
+        node = self._node_executions.get(event.node_execution_id)
+        if node is None:
+            node = self._new_node(event, created_at=event.start_at or event.at)
+        started = event.start_at or self._next_attempt_start(node)
+        node.attempts.append(
+            NodeAttempt(
+                index=len(node.attempts),
+                started_at=started,
+                finished_at=event.finished_at or event.at,
+                error=event.error,
+                status=NodeStatus.FAILED,
+            )
+        )
+        node.retry_count = len(node.attempts)
+        node.error = event.error
+        if event.error_type:
+            node.metadata["error_type"] = event.error_type
+        node.seq = event.seq
+        self._nodes.save(node)
+
+    def _on_node_ended(self, event: ev.NodeEndedEvent) -> None:
+        node = self._node_executions.get(event.node_execution_id)
+        if node is None:
+            node = self._new_node(event, created_at=event.started_at or event.at)
+        status = ev.NODE_STATUS_OF_EVENT[type(event)]
+        error = getattr(event, "error", "") or getattr(event, "reason", "")
+        node.inputs = dict(event.inputs)
+        node.process_data = dict(event.process_data)
+        node.outputs = dict(event.outputs)
+        node.metadata.update(event.metadata)
+        if isinstance(event, ev.NodeFailedEvent | ev.NodeExceptionEvent) and event.error_type:
+            node.metadata["error_type"] = event.error_type
+        if isinstance(event, ev.NodeExceptionEvent) and event.strategy:
+            node.metadata["error_strategy"] = event.strategy
+        if isinstance(event, ev.NodeReusedEvent):
+            node.metadata["reused_from"] = event.reused_from
+            node.status = status
+            node.error = ""
+            node.finished_at = event.at
+            node.elapsed_time = 0.0
+        else:
+            self._close_node(node, event, status, error, started_at=event.started_at)
+        node.retry_count = max(event.retry_count, len(node.attempts) - 1 if node.attempts else 0)
+        node.seq = event.seq
+        self._nodes.save(node)
+
+    def _next_attempt_start(self, node: NodeExecution) -> float:
+        if node.attempts and node.attempts[-1].finished_at is not None:
+            return node.attempts[-1].finished_at
+        return node.created_at
+
+    def _close_node(
+        self,
+        node: NodeExecution,
+        event: ev.EngineEvent,
+        status: str,
+        error: str,
+        *,
+        started_at: float = 0.0,
+    ) -> None:
+        """Finish the node and its last attempt."""
+        floor = self._next_attempt_start(node)
+        node.attempts.append(
+            NodeAttempt(
+                index=len(node.attempts),
+                started_at=started_at if started_at >= floor else floor,
+                finished_at=event.at,
+                error=error,
+                status=status,
+            )
+        )
+        node.status = status
+        node.error = error
+        node.finished_at = event.at
+        node.elapsed_time = max(0.0, event.at - node.created_at)
+        node.seq = event.seq
+
+    def _on_node_skipped(self, event: ev.NodeSkippedEvent) -> None:
+        self._skipped.append(event.node_id)
+
+
+def _tokens(metadata: dict[str, Any]) -> int:
+    value = metadata.get("total_tokens", 0)
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+_HANDLERS: dict[type, _Handler | None] = {
+    ev.RunStartedEvent: WorkflowCycleManager._on_run_started,
+    ev.RunEndedEvent: WorkflowCycleManager._on_run_ended,
+    ev.RunPausedEvent: WorkflowCycleManager._on_run_paused,
+    ev.RunResumedEvent: WorkflowCycleManager._on_run_resumed,
+    ev.NodeStartedEvent: WorkflowCycleManager._on_node_started,
+    ev.NodeRetryEvent: WorkflowCycleManager._on_node_retry,
+    ev.NodeEndedEvent: WorkflowCycleManager._on_node_ended,
+    ev.NodeSkippedEvent: WorkflowCycleManager._on_node_skipped,
+}
+
+
+def _handler_for(event_type: type) -> _Handler | None:
+    """The handler of the closest registered base class (cached per type)."""
+    try:
+        return _HANDLERS[event_type]
+    except KeyError:
+        handler = next((_HANDLERS[c] for c in event_type.__mro__ if c in _HANDLERS), None)
+        _HANDLERS[event_type] = handler
+        return handler

@@ -1,0 +1,376 @@
+"""Dify's condition language: one comparison implementation for if-else, loop breaks and list filters.
+
+Mirrors graphon 0.8 ``utils/condition/processor.py`` (if-else, loop
+``break_conditions``) and ``nodes/list_operator/node.py`` (list filters),
+over the plain Python values the :class:`~engine.variables.VariablePool` holds.
+Errors are ``ValueError``/``TypeError`` with Dify's messages; callers turn
+them into a failed node.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from engine.variables import MISSING, VariablePool
+
+ComparisonOperator = Literal[
+    "contains", "not contains", "start with", "end with", "is", "is not", "empty", "not empty",
+    "in", "not in", "all of",
+    "=", "≠", ">", "<", "≥", "≤", "null", "not null",
+    "exists", "not exists",
+]  # fmt: skip
+LogicalOperator = Literal["and", "or"]
+
+UNARY_OPERATORS = frozenset({"empty", "not empty", "null", "not null", "exists", "not exists"})
+_EXISTENCE_OPERATORS = frozenset({"exists", "not exists"})
+_SUB_CONDITION_OPERATORS = frozenset({"contains", "not contains", "all of"})
+FILE_IDENTITY = "__dify__file__"
+
+
+def _numbers_as_text(value: Any) -> Any:
+    """The console saves numbers as strings; hand-written YAML often does not."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, list):
+        return [_numbers_as_text(v) for v in value]
+    return value
+
+
+class SubCondition(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    key: str
+    comparison_operator: ComparisonOperator
+    value: str | list[str] | None = None
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _text(cls, value: Any) -> Any:
+        return _numbers_as_text(value)
+
+
+class SubVariableCondition(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    logical_operator: LogicalOperator = "and"
+    conditions: list[SubCondition] = Field(default_factory=list)
+
+
+class Condition(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    variable_selector: list[str] = Field(min_length=1)
+    comparison_operator: ComparisonOperator
+    value: str | list[str] | bool | list[bool] | None = None
+    sub_variable_condition: SubVariableCondition | None = None
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _text(cls, value: Any) -> Any:
+        return _numbers_as_text(value)
+
+
+@dataclass(slots=True)
+class ConditionCheck:
+    inputs: list[dict[str, Any]] = field(default_factory=list)
+    group_results: list[bool] = field(default_factory=list)
+    final_result: bool = False
+
+
+def evaluate_conditions(
+    pool: VariablePool, conditions: Sequence[Condition], operator: LogicalOperator
+) -> ConditionCheck:
+    """Evaluate ``conditions`` joined by ``operator``, short-circuiting as Dify does."""
+    check = ConditionCheck()
+    for condition in conditions:
+        actual = pool.lookup(condition.variable_selector)
+        if actual is MISSING:
+            raise ValueError(f"Variable {list(condition.variable_selector)} not found")
+        op = condition.comparison_operator
+        if op in _SUB_CONDITION_OPERATORS and is_file_array(actual):
+            if not condition.sub_variable_condition:
+                raise ValueError("Sub variable is required")
+            sub = condition.sub_variable_condition
+            result = _sub_conditions(actual, sub.conditions, sub.logical_operator)
+        elif op in _EXISTENCE_OPERATORS:
+            result = compare(op, actual, None)
+        elif op in _SUB_CONDITION_OPERATORS and condition.sub_variable_condition and is_object_array(actual):
+            sub = condition.sub_variable_condition  # Flowdeck: the same for arrays of objects
+            result = _sub_conditions(actual, sub.conditions, sub.logical_operator)
+        else:
+            expected = _expected_value(actual, pool, condition.value)
+            check.inputs.append({"actual_value": actual, "expected_value": expected, "comparison_operator": op})
+            result = compare(op, actual, expected)
+        check.group_results.append(result)
+        if (operator == "and" and not result) or (operator == "or" and result):
+            check.final_result = result
+            return check
+    results = check.group_results
+    check.final_result = all(results) if operator == "and" else any(results)
+    return check
+
+
+# ----------------------------------------------------------------- values
+def is_file(value: Any) -> bool:
+    if isinstance(value, Mapping):
+        return value.get("dify_model_identity") == FILE_IDENTITY
+    return getattr(value, "dify_model_identity", None) == FILE_IDENTITY
+
+
+def is_file_array(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(is_file(v) for v in value)
+
+
+def is_object_array(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, Mapping) for v in value)
+
+
+_FILE_KEYS = {"name": ("filename", "name"), "url": ("remote_url", "url")}
+
+
+def file_attribute(file: Any, key: str) -> Any:
+    """A file's attribute by Dify's ``FileAttribute`` name (works for file dicts and plain objects)."""
+    for name in _FILE_KEYS.get(key, (key,)):
+        value = file.get(name) if isinstance(file, Mapping) else getattr(file, name, None)
+        if value is not None:
+            return value
+    return None
+
+
+def _to_bool(value: Any) -> bool:
+    if isinstance(value, int):
+        return bool(value)
+    if isinstance(value, str):
+        loaded = json.loads(value)
+        if isinstance(loaded, int | bool):
+            return bool(loaded)
+    raise TypeError(f"unexpected value: type={type(value)}, value={value}")
+
+
+def _expected_value(actual: Any, pool: VariablePool, expected: Any) -> Any:
+    if isinstance(expected, str):
+        expected = pool.render(expected)
+    if expected is None:
+        return None
+    if isinstance(actual, bool) or (
+        isinstance(actual, list) and actual and all(isinstance(v, bool) for v in actual)
+    ):
+        return [_to_bool(v) for v in expected] if isinstance(expected, list) else _to_bool(expected)
+    if isinstance(expected, str | bool):
+        return expected
+    if isinstance(expected, list) and (
+        all(isinstance(v, str) for v in expected) or all(isinstance(v, bool) for v in expected)
+    ):
+        return list(expected)
+    raise TypeError(f"unexpected expected value: {expected!r}")
+
+
+def _sub_conditions(items: list[Any], conditions: Sequence[SubCondition], operator: LogicalOperator) -> bool:
+    results: list[bool] = []
+    for condition in conditions:
+        values = [file_attribute(item, condition.key) for item in items]
+        expected: Any = condition.value
+        if condition.key == "extension":
+            if not isinstance(expected, str):
+                raise TypeError("Expected value must be a string when key is FileAttribute.EXTENSION")
+            if expected and not expected.startswith("."):
+                expected = "." + expected
+            values = [f".{v}" if v and isinstance(v, str) and not v.startswith(".") else v for v in values]
+        item_results = [compare(condition.comparison_operator, v, expected) for v in values]
+        results.append(all(item_results) if "not" in condition.comparison_operator else any(item_results))
+    return all(results) if operator == "and" else any(results)
+
+
+# ------------------------------------------------------------ comparisons
+def compare(operator: str, actual: Any, expected: Any) -> bool:
+    """One Dify comparison (``actual <operator> expected``)."""
+    func = _OPERATORS.get(operator)
+    if func is None:
+        raise ValueError(f"Unsupported operator: {operator}")
+    return func(actual, expected)
+
+
+def _contains(value: Any, expected: Any) -> bool:
+    if not value:
+        return False
+    if isinstance(value, str):
+        return (expected if isinstance(expected, str) else str(expected)) in value
+    if isinstance(value, list):
+        return expected in value
+    raise ValueError("Invalid actual value type: string or array")
+
+
+def _not_contains(value: Any, expected: Any) -> bool:
+    if not value:
+        return True
+    if isinstance(value, str):
+        return (expected if isinstance(expected, str) else str(expected)) not in value
+    if isinstance(value, list):
+        return expected not in value
+    raise ValueError("Invalid actual value type: string or array")
+
+
+def _affix(method: str) -> Callable[[Any, Any], bool]:
+    def check(value: Any, expected: Any) -> bool:
+        if not value:
+            return False
+        if not isinstance(value, str):
+            raise TypeError("Invalid actual value type: string")
+        if not isinstance(expected, str):
+            raise TypeError(f"Expected value must be a string for {method}")
+        return bool(getattr(value, method)(expected))
+
+    return check
+
+
+def _is(value: Any, expected: Any) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, str | bool):
+        return value == expected
+    raise ValueError("Invalid actual value type: string or boolean")
+
+
+def _is_not(value: Any, expected: Any) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, str | bool):
+        return value != expected
+    raise ValueError("Invalid actual value type: string or boolean")
+
+
+def _numeric_pair(value: int | float, expected: Any) -> tuple[int | float, int | float]:
+    if isinstance(expected, str):
+        try:
+            number = float(expected)
+        except ValueError as exc:
+            raise ValueError(f"Cannot convert '{expected}' to number") from exc
+        if isinstance(value, int):
+            return (value, int(number)) if number.is_integer() else (float(value), number)
+        return value, number
+    if isinstance(expected, float):
+        return (float(value) if isinstance(value, int) else value), expected
+    if isinstance(expected, int):
+        return value, expected
+    raise ValueError(f"Cannot convert {type(expected)} to number")
+
+
+def _equality_expected(value: Any, expected: Any) -> Any:
+    if isinstance(value, bool):
+        if isinstance(expected, bool | int | str):
+            return bool(expected)
+        raise ValueError(f"Cannot convert {type(expected)} to bool")
+    if isinstance(value, int):
+        if isinstance(expected, int | float | str):
+            return int(expected)
+        raise ValueError(f"Cannot convert {type(expected)} to int")
+    if isinstance(value, float):
+        if isinstance(expected, int | float | str):
+            return float(expected)
+        raise ValueError(f"Cannot convert {type(expected)} to float")
+    raise ValueError("Invalid actual value type: number or boolean")
+
+
+def _equal(value: Any, expected: Any) -> bool:
+    return False if value is None else value == _equality_expected(value, expected)
+
+
+def _not_equal(value: Any, expected: Any) -> bool:
+    return False if value is None else value != _equality_expected(value, expected)
+
+
+def _ordering(test: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
+    def check(value: Any, expected: Any) -> bool:
+        if value is None:
+            return False
+        if not isinstance(value, int | float):
+            raise ValueError("Invalid actual value type: number")
+        return test(*_numeric_pair(value, expected))
+
+    return check
+
+
+def _in(value: Any, expected: Any) -> bool:
+    if value is None:
+        return False
+    if isinstance(expected, list):
+        return value in expected
+    raise ValueError("Invalid expected value type: array")
+
+
+def _not_in(value: Any, expected: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(expected, list):
+        return value not in expected
+    raise ValueError("Invalid expected value type: array")
+
+
+def _all_of(value: Any, expected: Any) -> bool:
+    strings = isinstance(expected, list) and all(isinstance(v, str) for v in expected)
+    booleans = isinstance(expected, list) and all(isinstance(v, bool) for v in expected)
+    if not (strings or booleans):
+        raise ValueError("all of operator expects homogeneous list of strings or booleans")
+    if not value:
+        return False
+    containers: tuple[type, ...] = (list, tuple, set, str) if strings else (list, tuple, set)
+    return isinstance(value, containers) and all(item in value for item in expected)
+
+
+_OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
+    "contains": _contains,
+    "not contains": _not_contains,
+    "start with": _affix("startswith"),
+    "end with": _affix("endswith"),
+    "is": _is,
+    "is not": _is_not,
+    "empty": lambda v, _e: not v,
+    "not empty": lambda v, _e: bool(v),
+    "=": _equal,
+    "≠": _not_equal,
+    ">": _ordering(lambda a, b: a > b),
+    "<": _ordering(lambda a, b: a < b),
+    "≥": _ordering(lambda a, b: a >= b),
+    "≤": _ordering(lambda a, b: a <= b),
+    "null": lambda v, _e: v is None,
+    "not null": lambda v, _e: v is not None,
+    "in": _in,
+    "not in": _not_in,
+    "all of": _all_of,
+    "exists": lambda v, _e: v is not None,
+    "not exists": lambda v, _e: v is None,
+}
+
+
+# ------------------------------------------------------------ list filters
+def list_filter(kind: str, operator: str, expected: Any) -> Callable[[Any], bool]:
+    """A list-operator filter predicate for elements of ``kind`` (string, number, boolean).
+
+    The list operator compares elements more loosely than if-else: an empty
+    element is an ordinary string, ``in`` on strings means "is a substring
+    of", and number filters compare with ``float(value)``.
+    """
+    if kind == "string":
+        if operator == "empty":
+            return lambda x: not x
+        if operator == "not empty":
+            return bool
+        text_tests: dict[str, Callable[[str], bool]] = {
+            "contains": lambda x: expected in x,
+            "not contains": lambda x: expected not in x,
+            "start with": lambda x: x.startswith(expected),
+            "end with": lambda x: x.endswith(expected),
+            "is": lambda x: x == expected,
+            "is not": lambda x: x != expected,
+            "in": lambda x: x in expected,
+            "not in": lambda x: x not in expected,
+        }
+        if operator in text_tests:
+            return text_tests[operator]
+    elif kind == "number" and operator in ("=", "≠", ">", "<", "≥", "≤"):
+        return lambda x: compare(operator, float(x), expected)
+    elif kind == "boolean" and operator in ("is", "is not"):
+        return lambda x: (x == expected) == (operator == "is")
+    raise ValueError(f"Invalid condition: {operator}")

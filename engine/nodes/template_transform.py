@@ -1,0 +1,96 @@
+"""template-transform: render a Jinja2 template over selected variables.
+
+Dify renders it with plain ``jinja2.Template`` inside its code sandbox;
+Flowdeck renders in-process with a :class:`~jinja2.sandbox.SandboxedEnvironment`
+(no attribute access to internals, bounded ``range``).  The environment is
+built once; compiled templates are cached by their text.  Output longer than
+400,000 characters fails the node, as in Dify.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any, ClassVar
+
+from jinja2 import Template, TemplateError
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from engine.errors import NodeError
+from engine.nodes.base import BaseNodeData, Node, NodeContext, NodeResult
+from engine.variables import MISSING, Selector, as_selector
+
+MAX_OUTPUT_LENGTH = 400_000
+
+_ENVIRONMENT = SandboxedEnvironment(autoescape=False, keep_trailing_newline=False)
+
+
+@lru_cache(maxsize=1024)
+def compile_template(source: str) -> Template:
+    """The compiled template for ``source`` (raises :class:`jinja2.TemplateError`)."""
+    return _ENVIRONMENT.from_string(source)
+
+
+class TemplateVariable(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    variable: str
+    value_selector: list[str] = Field(default_factory=list)
+
+    @field_validator("value_selector", mode="before")
+    @classmethod
+    def _none_selector(cls, value: Any) -> Any:
+        return [] if value is None else value
+
+
+class TemplateTransformNodeData(BaseNodeData):
+    template: str = ""
+    variables: list[TemplateVariable] = Field(default_factory=list)
+
+    @field_validator("variables", mode="before")
+    @classmethod
+    def _none_variables(cls, value: Any) -> Any:
+        return [] if value is None else value
+
+    @field_validator("template", mode="before")
+    @classmethod
+    def _none_template(cls, value: Any) -> Any:
+        return "" if value is None else value
+
+
+class TemplateTransformNode(Node):
+    type: ClassVar[str] = "template-transform"
+    data_model: ClassVar[type[BaseNodeData]] = TemplateTransformNodeData
+    data: TemplateTransformNodeData
+
+    def __init__(self, node_id: str, data: BaseNodeData) -> None:
+        super().__init__(node_id, data)
+        self._bindings = [(v.variable, as_selector(v.value_selector)) for v in self.data.variables]
+
+    def selectors(self) -> list[Selector]:
+        return [selector for _, selector in self._bindings if selector]
+
+    def run(self, ctx: NodeContext) -> NodeResult:
+        variables: dict[str, Any] = {}
+        for name, selector in self._bindings:
+            value = ctx.pool.lookup(selector) if selector else MISSING
+            variables[name] = None if value is MISSING else value
+        try:
+            rendered = compile_template(self.data.template).render(**variables)
+        except SecurityError as exc:
+            raise NodeError(
+                f"template tried an operation the sandbox forbids: {exc}", error_type="TemplateRenderError"
+            ) from exc
+        except TemplateError as exc:
+            line = getattr(exc, "lineno", None)
+            where = f" (line {line})" if line else ""
+            raise NodeError(
+                f"template error{where}: {exc.message or type(exc).__name__}",
+                error_type="TemplateRenderError",
+            ) from exc
+        except Exception as exc:  # errors raised by the template's own expressions
+            raise NodeError(
+                f"template rendering failed: {type(exc).__name__}: {exc}", error_type="TemplateRenderError"
+            ) from exc
+        if len(rendered) > MAX_OUTPUT_LENGTH:
+            raise NodeError(f"Output length exceeds {MAX_OUTPUT_LENGTH} characters", error_type="OutputLengthError")
+        return NodeResult(inputs=variables, outputs={"output": rendered})

@@ -1,0 +1,50 @@
+"""Gives every event of a run its ``seq`` and delivers it to the run's listeners.
+
+All dispatchers of a run (the top level and container bodies) share one
+emitter, so ``seq`` strictly increases over the whole run.  Listeners are
+called in the emitting thread, in order; a listener that raises is logged and
+never breaks the run.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from engine.events import EngineEvent
+
+Listener = Callable[[EngineEvent], None]
+
+log = logging.getLogger(__name__)
+
+
+class EventEmitter:
+    __slots__ = ("_listeners", "_lock", "_seq", "run_id")
+
+    def __init__(self, run_id: str, listeners: list[Listener] | None = None, first_seq: int = 1) -> None:
+        self.run_id = run_id
+        self._seq = itertools.count(first_seq)
+        self._listeners: list[Listener] = list(listeners or [])
+        self._lock = threading.Lock()
+
+    def add_listener(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    @property
+    def last_seq(self) -> int:
+        # itertools.count has no peek; its repr carries the next value
+        return int(repr(self._seq)[6:-1]) - 1
+
+    def emit(self, cls: type[EngineEvent], **fields: Any) -> EngineEvent:
+        with self._lock:  # seq order == delivery order, also across container threads
+            event = cls(run_id=self.run_id, seq=next(self._seq), at=time.time(), **fields)
+            for listener in self._listeners:
+                try:
+                    listener(event)
+                except Exception:
+                    log.exception("event listener %r failed on %s", listener, event.name)
+        return event

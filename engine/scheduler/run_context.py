@@ -1,0 +1,100 @@
+"""What all dispatchers of one run share: identity, services, counters, commands."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.graph import Workflow
+from engine.nodes.base import Node, RunServices
+from engine.nodes.cancel import CancelToken
+from engine.scheduler.commands import CommandChannel
+from engine.scheduler.config import EngineConfig
+from engine.scheduler.emitter import EventEmitter
+from engine.scheduler.mocks import MockCalls, MockedNode
+from engine.scheduler.worker_pool import WorkerPool
+
+
+@dataclass(slots=True)
+class Counters:
+    steps: int = 0
+    tokens: int = 0
+    exceptions: int = 0
+    index: int = 0  # node execution index, 1-based
+
+    def to_dict(self) -> dict[str, int]:
+        return {"steps": self.steps, "tokens": self.tokens, "exceptions": self.exceptions, "index": self.index}
+
+
+@dataclass(slots=True)
+class RunContext:
+    run_id: str
+    workflow: Workflow
+    config: EngineConfig
+    services: RunServices
+    emitter: EventEmitter
+    channel: CommandChannel
+    workers: WorkerPool
+    mocks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    mock_calls: MockCalls = field(default_factory=MockCalls)
+    counters: Counters = field(default_factory=Counters)
+    answers: list[str] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+    reused: dict[str, dict[str, Any]] = field(default_factory=dict)  # replay: node id -> record
+    started_monotonic: float = field(default_factory=time.monotonic)
+    elapsed_before: float = 0.0  # time spent before a pause (resumed runs)
+    terminate_reason: str | None = None
+    pause_requested: bool = False
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    _wakers: list[Callable[[], None]] = field(default_factory=list)
+    _nodes: dict[str, Node] = field(default_factory=dict)
+    _ids: Any = field(default_factory=lambda: itertools.count(1))
+
+    def node(self, node_id: str, real: Node) -> Node:
+        """The node to run: the real one, or its mock."""
+        node = self._nodes.get(node_id)
+        if node is None:
+            spec = self.mocks.get(node_id)
+            node = MockedNode(real, spec, self.mock_calls) if spec is not None else real
+            self._nodes[node_id] = node
+        return node
+
+    def next_index(self) -> int:
+        with self.lock:
+            self.counters.index += 1
+            return self.counters.index
+
+    def elapsed(self) -> float:
+        return self.elapsed_before + (time.monotonic() - self.started_monotonic)
+
+    def deadline_left(self) -> float | None:
+        if self.config.max_wall_time_s is None:
+            return None
+        return self.config.max_wall_time_s - self.elapsed()
+
+    # dispatchers of nested containers register to be woken by commands
+    def add_waker(self, wake: Callable[[], None]) -> None:
+        with self.lock:
+            self._wakers.append(wake)
+
+    def remove_waker(self, wake: Callable[[], None]) -> None:
+        with self.lock:
+            if wake in self._wakers:
+                self._wakers.remove(wake)
+
+    def wake_all(self) -> None:
+        with self.lock:
+            wakers = list(self._wakers)
+        for wake in wakers:
+            wake()
+
+    def request_terminate(self, reason: str) -> None:
+        if self.terminate_reason is None:
+            self.terminate_reason = reason
+        self.wake_all()
+
+    new_token = staticmethod(CancelToken)
