@@ -39,7 +39,11 @@ class OperationItem(BaseModel):
 
     @model_validator(mode="after")
     def _source_selector(self) -> OperationItem:
-        if self.input_type == "variable" and self.operation not in NO_VALUE_OPERATIONS and self.value is not None:
+        if (
+            self.input_type == "variable"
+            and self.operation not in NO_VALUE_OPERATIONS
+            and self.value is not None
+        ):
             value = self.value
             if not (isinstance(value, list) and len(value) >= 2 and all(isinstance(p, str) for p in value)):
                 raise ValueError(f"with input_type 'variable' the value must be a selector, got {value!r}")
@@ -79,7 +83,12 @@ class AssignerNodeData(BaseNodeData):
 
 
 def _updated(selector: Selector, value: Any) -> dict[str, Any]:
-    return {"name": selector[1], "selector": list(selector[:2]), "value_type": segment_type(value), "new_value": value}
+    return {
+        "name": selector[1],
+        "selector": list(selector[:2]),
+        "value_type": segment_type(value),
+        "new_value": value,
+    }
 
 
 class AssignerNode(Node):
@@ -123,7 +132,9 @@ class AssignerNode(Node):
             elif isinstance(current, list):
                 new_value = [*current, income]
             else:
-                raise NodeError("append mode requires an array variable", error_type="VariableOperatorNodeError")
+                raise NodeError(
+                    "append mode requires an array variable", error_type="VariableOperatorNodeError"
+                )
         return NodeResult(
             inputs={"value": income},
             process_data={"__updated_variables": [_updated(target, new_value)]},
@@ -180,7 +191,9 @@ class AssignerNode(Node):
 
 
 def _reads_variable(item: OperationItem) -> bool:
-    return item.input_type == "variable" and item.operation not in NO_VALUE_OPERATIONS and item.value is not None
+    return (
+        item.input_type == "variable" and item.operation not in NO_VALUE_OPERATIONS and item.value is not None
+    )
 
 
 def _error(message: str, error_type: str) -> NodeError:

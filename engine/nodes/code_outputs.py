@@ -28,16 +28,23 @@ class OutputValidationError(NodeError):
 
 
 def _type_name(value: Any) -> str:
-    return {dict: "object", list: "array", str: "string", bool: "boolean", int: "number", float: "number"}.get(
-        type(value), type(value).__name__
-    )
+    return {
+        dict: "object",
+        list: "array",
+        str: "string",
+        bool: "boolean",
+        int: "number",
+        float: "number",
+    }.get(type(value), type(value).__name__)
 
 
 def _path(prefix: str, name: str) -> str:
     return f"{prefix}.{name}" if prefix else name
 
 
-def check_outputs(result: Any, schema: Mapping[str, Any] | None, prefix: str = "", depth: int = 1) -> dict[str, Any]:
+def check_outputs(
+    result: Any, schema: Mapping[str, Any] | None, prefix: str = "", depth: int = 1
+) -> dict[str, Any]:
     """The validated (normalised) outputs; ``schema`` maps names to objects with ``type`` and ``children``."""
     if depth > MAX_DEPTH:
         raise NodeError(f"Depth limit {MAX_DEPTH} reached, object too deep.", error_type="DepthLimitError")
@@ -113,7 +120,8 @@ def _number(value: int | float, path: str) -> int | float:
         exponent = Decimal(str(value)).normalize().as_tuple().exponent
         if isinstance(exponent, int) and -exponent > MAX_PRECISION:
             raise OutputValidationError(
-                f"Output variable `{path}` has too high precision, it must be less than {MAX_PRECISION} digits."
+                f"Output variable `{path}` has too high precision,"
+                f" it must be less than {MAX_PRECISION} digits."
             )
     return value
 
@@ -143,8 +151,14 @@ def _check_untyped_list(items: list[Any], path: str, depth: int) -> None:
                 if item is None:
                     continue
                 if kinds == (list,):
-                    check_outputs({"": item}, None, f"{path}[{i}]", depth + 1)
+                    if depth + 1 > MAX_DEPTH:
+                        raise NodeError(
+                            f"Depth limit {MAX_DEPTH} reached, object too deep.", "DepthLimitError"
+                        )
+                    _check_untyped_list(item, f"{path}[{i}]", depth + 1)
                 else:
                     _check_untyped(item, f"{path}[{i}]", depth)
             return
-    raise OutputValidationError(f"Output {path} is not a valid array. make sure all elements are of the same type.")
+    raise OutputValidationError(
+        f"Output {path} is not a valid array. make sure all elements are of the same type."
+    )

@@ -101,7 +101,9 @@ def evaluate_conditions(
             result = _sub_conditions(actual, sub.conditions, sub.logical_operator)
         else:
             expected = _expected_value(actual, pool, condition.value)
-            check.inputs.append({"actual_value": actual, "expected_value": expected, "comparison_operator": op})
+            check.inputs.append(
+                {"actual_value": actual, "expected_value": expected, "comparison_operator": op}
+            )
             result = compare(op, actual, expected)
         check.group_results.append(result)
         if (operator == "and" and not result) or (operator == "or" and result):

@@ -62,15 +62,11 @@ class IfElseNode(Node):
         super().__init__(node_id, data)
         self._cases = self.data.iter_cases()
         self._legacy = self.data.cases is None
-        self._groups = [
-            "default" if self._legacy else case.model_dump(mode="json") for case in self._cases
-        ]
+        self._groups = ["default" if self._legacy else case.model_dump(mode="json") for case in self._cases]
 
     def selectors(self) -> list[Selector]:
         return [
-            as_selector(condition.variable_selector)
-            for case in self._cases
-            for condition in case.conditions
+            as_selector(condition.variable_selector) for case in self._cases for condition in case.conditions
         ]
 
     def handles(self) -> list[str]:

@@ -19,7 +19,8 @@ from engine.nodes.conditions import file_attribute, is_file, list_filter
 from engine.variables import MISSING, Selector, VariablePool, as_selector
 
 FilterOperator = Literal[
-    "contains", "start with", "end with", "is", "in", "empty", "not contains", "is not", "not in", "not empty",
+    "contains", "start with", "end with", "is", "in", "empty",
+    "not contains", "is not", "not in", "not empty",
     "=", "≠", "<", ">", "≥", "≤",
 ]  # fmt: skip
 _FILE_TEXT_KEYS = frozenset({"name", "extension", "mime_type", "url", "related_id"})
@@ -99,7 +100,9 @@ class ListOperatorNode(Node):
         data = self.data
         value = ctx.pool.lookup(data.variable)
         if value is MISSING:
-            raise NodeError(f"Variable not found for selector: {data.variable}", error_type="ListOperatorError")
+            raise NodeError(
+                f"Variable not found for selector: {data.variable}", error_type="ListOperatorError"
+            )
         if not value:
             return NodeResult(inputs={"variable": []}, process_data={"variable": []}, outputs=_outputs([]))
         kind = _element_kind(value) if isinstance(value, list) else None
@@ -122,7 +125,9 @@ class ListOperatorNode(Node):
                 items = items[: data.limit.size]
         except (TypeError, ValueError) as exc:
             raise NodeError(str(exc), error_type="ListOperatorError") from exc
-        return NodeResult(inputs={"variable": value}, process_data={"variable": value}, outputs=_outputs(items))
+        return NodeResult(
+            inputs={"variable": value}, process_data={"variable": value}, outputs=_outputs(items)
+        )
 
 
 def _outputs(items: list[Any]) -> dict[str, Any]:

@@ -17,7 +17,11 @@ ServiceFactory = Callable[["Services"], Any]
 
 # name -> factory building the service from the settings; filled by node
 # families (see engine/nodes/registry.py for the node side).
-DEFAULT_FACTORIES: dict[str, str] = {}
+DEFAULT_FACTORIES: dict[str, str] = {
+    "llm_providers": "engine.providers:build_registry",
+    "tools": "engine.tools:build_registry",
+    "retrievers": "engine.retrieval:build_registry",
+}
 
 
 class Services:

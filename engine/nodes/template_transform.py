@@ -92,5 +92,7 @@ class TemplateTransformNode(Node):
                 f"template rendering failed: {type(exc).__name__}: {exc}", error_type="TemplateRenderError"
             ) from exc
         if len(rendered) > MAX_OUTPUT_LENGTH:
-            raise NodeError(f"Output length exceeds {MAX_OUTPUT_LENGTH} characters", error_type="OutputLengthError")
+            raise NodeError(
+                f"Output length exceeds {MAX_OUTPUT_LENGTH} characters", error_type="OutputLengthError"
+            )
         return NodeResult(inputs=variables, outputs={"output": rendered})

@@ -93,7 +93,9 @@ class ToolNodeData(BaseNodeData):
 
 def find_tool(registry: ToolRegistry, data: ToolNodeData) -> Any:
     return registry.find(
-        data.providers, data.tool_name, builtin_fallback=data.provider_type == "builtin" or "builtin" in data.providers
+        data.providers,
+        data.tool_name,
+        builtin_fallback=data.provider_type == "builtin" or "builtin" in data.providers,
     )
 
 
@@ -117,8 +119,9 @@ class ToolNode(Node):
         tool = find_tool(registry, data)
         if tool is None:
             raise NodeError(
-                f"tool {data.tool_name!r} of provider {data.provider_label!r} is not registered: install a package "
-                "that provides it (entry point group 'flowdeck.tools') or register it in code",
+                f"tool {data.tool_name!r} of provider {data.provider_label!r} is not registered: "
+                "install a package that provides it (entry point group 'flowdeck.tools') "
+                "or register it in code",
                 "ToolNotFoundError",
             )
         parameters = self.parameters(ctx.pool)

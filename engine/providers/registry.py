@@ -82,7 +82,8 @@ class ProviderRegistry:
         factory = self._kinds.get(model.kind)
         if factory is None:
             raise NodeConfigError(
-                f"model {provider}/{name} has unknown kind {model.kind!r} (known: {', '.join(sorted(self._kinds))})",
+                f"model {provider}/{name} has unknown kind {model.kind!r} "
+                f"(known: {', '.join(sorted(self._kinds))})",
                 "ModelNotConfigured",
             )
         return factory(model)

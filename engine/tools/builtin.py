@@ -146,15 +146,41 @@ def builtin_tools() -> list[FunctionTool]:
     json_params = [_p("content"), _p("json_string"), _p("json_filter", default="")]
     return [
         FunctionTool("time", "current_time", current_time, [fmt, tz]),
-        FunctionTool("time", "weekday", weekday, [_p(n, "number", required=True) for n in ("year", "month", "day")]),
-        FunctionTool("time", "timestamp_to_localtime", timestamp_to_localtime, [_p("timestamp", required=True), tz, fmt]),
-        FunctionTool("time", "localtime_to_timestamp", localtime_to_timestamp, [_p("localtime", required=True), tz, fmt]),
+        FunctionTool(
+            "time", "weekday", weekday, [_p(n, "number", required=True) for n in ("year", "month", "day")]
+        ),
+        FunctionTool(
+            "time",
+            "timestamp_to_localtime",
+            timestamp_to_localtime,
+            [_p("timestamp", required=True), tz, fmt],
+        ),
+        FunctionTool(
+            "time",
+            "localtime_to_timestamp",
+            localtime_to_timestamp,
+            [_p("localtime", required=True), tz, fmt],
+        ),
         FunctionTool("json_process", "json_parse", json_parse, json_params),
         FunctionTool("json_process", "json_extract", json_parse, json_params),
-        FunctionTool("json_process", "json_stringify", json_stringify, [_p("value", "object", required=True)]),
+        FunctionTool(
+            "json_process", "json_stringify", json_stringify, [_p("value", "object", required=True)]
+        ),
         FunctionTool("text", "text_length", text_length, [_p("text", default="")]),
-        FunctionTool("text", "text_replace", text_replace, [_p("text", default=""), _p("find"), _p("replace", default="")]),
-        FunctionTool("text", "text_split", text_split, [_p("text", default=""), _p("separator", default="\n")]),
+        FunctionTool(
+            "text",
+            "text_replace",
+            text_replace,
+            [_p("text", default=""), _p("find"), _p("replace", default="")],
+        ),
+        FunctionTool(
+            "text", "text_split", text_split, [_p("text", default=""), _p("separator", default="\n")]
+        ),
         FunctionTool("text", "text_case", text_case, [_p("text", default=""), _p("case", default="lower")]),
-        FunctionTool("regex", "regex_extract", regex_extract, [_p("content", default=""), _p("expression", required=True)]),
+        FunctionTool(
+            "regex",
+            "regex_extract",
+            regex_extract,
+            [_p("content", default=""), _p("expression", required=True)],
+        ),
     ]

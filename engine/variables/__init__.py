@@ -13,6 +13,7 @@ from engine.variables.selectors import (
     parse_template,
     template_selectors,
 )
+from engine.variables.setup import build_pool, system_values, validate_inputs
 
 __all__ = [
     "CONVERSATION",
@@ -24,9 +25,12 @@ __all__ = [
     "TemplateVariable",
     "VariablePool",
     "as_selector",
+    "build_pool",
     "mask_secrets",
     "parse_template",
+    "system_values",
     "template_selectors",
     "to_markdown",
     "to_text",
+    "validate_inputs",
 ]

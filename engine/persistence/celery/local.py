@@ -9,7 +9,6 @@ outbox re-sends whatever was still there; the ``seq`` guard makes re-sends harml
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
 import time
@@ -29,7 +28,6 @@ log = logging.getLogger(__name__)
 
 #: how often the in-memory consumer polls for new messages
 MEMORY_POLLING_INTERVAL_S = 0.02
-WAKEUP_TASK = "flowdeck_local_wakeup"
 
 
 class _EmbeddedWorker(WorkController):
@@ -58,7 +56,6 @@ class LocalCeleryBackend:
         self.app: Celery = create_celery_app("memory://localhost/", database_url, main="flowdeck-local")
         self.app.conf.broker_transport_options = {"polling_interval": MEMORY_POLLING_INTERVAL_S}
         self._storage_tasks = {name for name in self.app.tasks if not name.startswith("celery.")}
-        self.app.task(name=WAKEUP_TASK, shared=False, ignore_result=True)(_wake_up)
         self.outbox = SqliteOutbox(outbox_path)
         self._worker = _EmbeddedWorker(
             app=self.app,
@@ -118,19 +115,8 @@ class LocalCeleryBackend:
         self.wait_stored(timeout / 2)
         self.flusher.close(timeout / 4)
         task_success.disconnect(self._on_task_success)
-        stopper = threading.Thread(target=self._worker.stop, kwargs={"in_sighandler": False}, daemon=True)
-        stopper.start()
-        # the in-memory consumer blocks up to 2 s in drain_events; a no-op message wakes it
-        deadline = time.monotonic() + timeout / 4
-        while self._thread.is_alive() and time.monotonic() < deadline:
-            with contextlib.suppress(Exception):
-                self.app.send_task(WAKEUP_TASK, queue=STORAGE_QUEUE, retry=False)
-            self._thread.join(0.05)
-        stopper.join(0.5)
-        if self._thread.is_alive():
-            log.warning("the local Celery worker did not stop within %.1f s", timeout / 4)
+        # stop() returns at once; the consumer thread then leaves its blocking poll
+        # (up to 2 s on the memory transport) by itself: it is a daemon, don't wait for it
+        self._worker.stop(in_sighandler=False)
+        self._thread.join(0.05)
         self.outbox.close()
-
-
-def _wake_up() -> None:
-    """No-op task that makes the embedded consumer notice it should stop."""

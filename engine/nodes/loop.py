@@ -1,0 +1,119 @@
+"""loop: run the body until a break condition holds, a loop-end node is reached
+or ``loop_count`` rounds are done.
+
+Loop variables live under ``[loop, name]`` and persist across rounds; break
+conditions are checked before every round, the first included.  Outputs are
+the loop variables plus ``loop_round``; variables written inside (loop and
+conversation) are visible after the loop.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from engine.errors import NodeError
+from engine.events import LoopFinishedEvent, LoopNextEvent, LoopStartedEvent
+from engine.nodes.base import BaseNodeData, Node, NodeContext, NodeResult
+from engine.nodes.conditions import Condition, evaluate_conditions
+from engine.nodes.container_support import conversation_writes, run_round
+from engine.variables import MISSING, Selector, VariablePool, as_selector
+
+
+class LoopVariable(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    label: str
+    var_type: str = "string"
+    value_type: Literal["constant", "variable"] = "constant"
+    value: Any = None
+
+
+class LoopNodeData(BaseNodeData):
+    loop_count: int = Field(default=10, ge=0, le=100_000)
+    break_conditions: list[Condition] = Field(default_factory=list)
+    logical_operator: Literal["and", "or"] = "and"
+    loop_variables: list[LoopVariable] = Field(default_factory=list)
+    start_node_id: str | None = None
+    error_handle_mode: str = "terminated"
+
+    @field_validator("break_conditions", "loop_variables", mode="before")
+    @classmethod
+    def _none_list(cls, value: Any) -> Any:
+        return [] if value is None else value
+
+
+class LoopNode(Node):
+    type: ClassVar[str] = "loop"
+    data_model: ClassVar[type[BaseNodeData]] = LoopNodeData
+    data: LoopNodeData
+
+    def selectors(self) -> list[Selector]:
+        selectors = [as_selector(c.variable_selector) for c in self.data.break_conditions]
+        selectors += [as_selector(v.value) for v in self.data.loop_variables if v.value_type == "variable" and v.value]
+        return selectors
+
+    def run(self, ctx: NodeContext) -> NodeResult:
+        data = self.data
+        ids = {"node_execution_id": ctx.execution_id, "node_id": self.id, "node_type": self.type, "title": self.title}
+        emit = ctx.emit or (lambda *a, **k: None)
+        pool = ctx.pool.copy()
+        variables = {v.label: self._initial(v, ctx.pool) for v in data.loop_variables}
+        for name, value in variables.items():
+            pool.add((self.id, name), value)
+        emit(LoopStartedEvent, **ids)
+        rounds = 0
+        while rounds < data.loop_count and not self._should_break(pool):
+            emit(LoopNextEvent, index=rounds, **ids)
+            outcome = run_round(ctx, pool, rounds)
+            rounds += 1
+            if outcome.status != "succeeded":
+                emit(LoopFinishedEvent, rounds=rounds, error=outcome.error, **ids)
+                raise NodeError(outcome.error, outcome.error_type or "LoopNodeError")
+            if outcome.loop_break:
+                break
+        emit(LoopFinishedEvent, rounds=rounds, **ids)
+        outputs = {name: pool.get((self.id, name)) for name in variables}
+        outputs["loop_round"] = rounds
+        return NodeResult(
+            inputs={name: value for name, value in variables.items()},
+            outputs=outputs,
+            metadata={"loop_rounds": rounds},
+            variable_writes=conversation_writes(ctx.pool, pool),
+        )
+
+    def _should_break(self, pool: VariablePool) -> bool:
+        if not self.data.break_conditions:
+            return False
+        try:
+            return evaluate_conditions(pool, self.data.break_conditions, self.data.logical_operator).final_result
+        except ValueError as exc:
+            raise NodeError(f"break condition: {exc}", "LoopNodeError") from None
+
+    def _initial(self, variable: LoopVariable, pool: VariablePool) -> Any:
+        if variable.value_type == "variable":
+            value = pool.lookup(as_selector(variable.value or []))
+            return None if value is MISSING else value
+        return _coerce(variable.var_type, variable.value, self.id, variable.label)
+
+
+def _coerce(var_type: str, value: Any, node_id: str, label: str) -> Any:
+    if value is None or value == "":
+        return {"number": 0, "string": "", "boolean": False, "object": {}}.get(
+            var_type, [] if var_type.startswith("array") else None
+        )
+    if var_type == "number" and isinstance(value, str):
+        try:
+            return float(value) if any(c in value for c in ".eE") else int(value)
+        except ValueError:
+            raise NodeError(f"loop variable {label!r}: {value!r} is not a number", "LoopNodeError") from None
+    if var_type == "boolean" and isinstance(value, str):
+        return value.strip().lower() in ("true", "1", "yes")
+    if (var_type == "object" or var_type.startswith("array")) and isinstance(value, str):
+        import json
+
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            raise NodeError(f"loop variable {label!r}: {value!r} is not JSON", "LoopNodeError") from None
+    return value
