@@ -16,13 +16,13 @@ from typing import Any
 
 from engine.dsl import load_workflow
 from engine.events import (
+    RUN_STATUS_OF_EVENT,
     EngineEvent,
     NodeStreamChunkEvent,
     RunEndedEvent,
     RunFailedEvent,
     RunPausedEvent,
     RunTerminatedEvent,
-    RUN_STATUS_OF_EVENT,
 )
 from engine.graph import Workflow
 from engine.lifecycle.cycle_manager import WorkflowCycleManager
@@ -40,7 +40,7 @@ from engine.scheduler.config import EngineConfig
 from engine.scheduler.emitter import Listener
 from engine.scheduler.engine import GraphEngine
 from engine.scheduler.mocks import load_mocks
-from engine.settings import Settings
+from engine.settings import Settings, default_settings
 
 WorkflowSource = str | Path | Mapping[str, Any] | Workflow
 
@@ -97,6 +97,8 @@ class RunHandle:
         self._events: list[EngineEvent] = []
         self._stream: list[str] = []
         self._cond = threading.Condition()
+        self._watchers = 0  # event iterators waiting: only then is a new event announced
+        self._done = threading.Event()
         self._ended: RunEndedEvent | None = None
         self._paused: RunPausedEvent | None = None
         self._result: RunResult | None = None
@@ -114,20 +116,24 @@ class RunHandle:
             self._manager.flush()
             with self._cond:
                 self._result = self._build_result()
+                self._done.set()
                 self._cond.notify_all()
 
     def _on_event(self, event: EngineEvent) -> None:
         self._manager.handle(event)
         if isinstance(event, NodeStreamChunkEvent):
             self._stream.append(event.chunk)
+        self._events.append(event)  # list.append is atomic; readers take len() under the lock
+        if isinstance(event, RunEndedEvent):
+            self._ended = event
+        elif isinstance(event, RunPausedEvent):
+            self._paused = event
+        elif self._paused is not None and event.name == "run_resumed":
+            self._paused = None
+        else:
+            if not self._watchers:
+                return
         with self._cond:
-            self._events.append(event)
-            if isinstance(event, RunEndedEvent):
-                self._ended = event
-            elif isinstance(event, RunPausedEvent):
-                self._paused = event
-            else:
-                self._paused = None if self._paused and event.name == "run_resumed" else self._paused
             self._cond.notify_all()
 
     # ------------------------------------------------------------- control
@@ -156,7 +162,12 @@ class RunHandle:
                 while index >= len(self._events):
                     if self._result is not None:
                         return
-                    if not self._cond.wait(timeout):
+                    self._watchers += 1
+                    try:
+                        woke = self._cond.wait(timeout)
+                    finally:
+                        self._watchers -= 1
+                    if not woke:
                         raise TimeoutError(f"no event from run {self.run_id} within {timeout} s")
                 batch = self._events[index:]
             index += len(batch)
@@ -165,18 +176,24 @@ class RunHandle:
     def wait_paused(self, timeout: float | None = None) -> dict[str, Any]:
         """Block until the run is paused; returns its snapshot."""
         with self._cond:
-            if not self._cond.wait_for(lambda: self._paused is not None or self._result is not None, timeout):
+            self._watchers += 1
+            try:
+                paused = self._cond.wait_for(
+                    lambda: self._paused is not None or self._result is not None, timeout
+                )
+            finally:
+                self._watchers -= 1
+            if not paused:
                 raise TimeoutError(f"run {self.run_id} did not pause within {timeout} s")
             if self._paused is None:
                 raise RuntimeError(f"run {self.run_id} ended before it paused")
             return self._paused.snapshot
 
     def wait(self, timeout: float | None = None) -> RunResult:
-        with self._cond:
-            if not self._cond.wait_for(lambda: self._result is not None, timeout):
-                raise TimeoutError(f"run {self.run_id} did not end within {timeout} s")
-            assert self._result is not None
-            return self._result
+        if not self._done.wait(timeout):
+            raise TimeoutError(f"run {self.run_id} did not end within {timeout} s")
+        assert self._result is not None
+        return self._result
 
     def _build_result(self) -> RunResult:
         ended = self._ended
@@ -203,6 +220,18 @@ class RunHandle:
         )
 
 
+_last_services: Services | None = None
+
+
+def _services_for(settings: Settings) -> Services:
+    """Reuse the services of the last run with the same settings (providers, tool registries)."""
+    global _last_services
+    services = _last_services
+    if services is None or services.settings is not settings:
+        services = _last_services = Services(settings)
+    return services
+
+
 def start_workflow(
     workflow: WorkflowSource,
     inputs: Mapping[str, Any] | None = None,
@@ -227,11 +256,11 @@ def start_workflow(
     ``inline_pure_nodes``).  Bad input raises before the run starts.
     """
     wf = load_workflow(workflow)
-    settings = settings or (services.settings if services is not None else Settings())
+    settings = settings or (services.settings if services is not None else default_settings())
     config = EngineConfig.from_settings(settings.engine, **options)
     engine = GraphEngine(
         wf,
-        services=services or Services(settings),
+        services=services or _services_for(settings),
         config=config,
         run_id=run_id,
         inputs=inputs,

@@ -10,6 +10,7 @@ use :func:`mask_url`.
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 from typing import Any, Literal
 
@@ -84,9 +85,7 @@ class ModelSettings(BaseModel):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_prefix="FLOWDECK_", env_nested_delimiter="__", extra="ignore"
-    )
+    model_config = SettingsConfigDict(env_prefix="FLOWDECK_", env_nested_delimiter="__", extra="ignore")
 
     database_url: str = Field(default_factory=default_database_url)
     persistence: Literal["sync", "celery"] = "sync"
@@ -120,3 +119,18 @@ class Settings(BaseSettings):
             if m.get("api_key"):
                 m["api_key"] = "***"
         return data
+
+
+_default_lock = threading.Lock()
+_default: tuple[tuple[tuple[str, str], ...], Settings] | None = None
+
+
+def default_settings() -> Settings:
+    """The settings from the environment and the config file, read again only when
+    a ``FLOWDECK_*`` variable changed (a run starts in well under a millisecond)."""
+    global _default
+    key = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("FLOWDECK_")))
+    with _default_lock:
+        if _default is None or _default[0] != key:
+            _default = (key, Settings())
+        return _default[1]

@@ -111,18 +111,30 @@ def runs_command(
         return
     out = _out()
     if not result.items:
-        out.print("no runs recorded" + (" that match" if result.total or status or workflow or search else ""))
+        out.print(
+            "no runs recorded" + (" that match" if result.total or status or workflow or search else "")
+        )
         return
     table = Table(title=f"Runs (page {result.page}/{result.pages}, {result.total} in all)")
     for column, justify in [
-        ("run id", "left"), ("workflow", "left"), ("status", "left"), ("started", "left"),
-        ("elapsed", "right"), ("steps", "right"), ("tokens", "right"),
+        ("run id", "left"),
+        ("workflow", "left"),
+        ("status", "left"),
+        ("started", "left"),
+        ("elapsed", "right"),
+        ("steps", "right"),
+        ("tokens", "right"),
     ]:
         table.add_column(column, justify=justify, overflow="fold")  # type: ignore[arg-type]
     for r in result.items:
         table.add_row(
-            r.id, r.workflow_name or r.workflow_id, _status(r.status), _when(r.started_at),
-            _secs(r.elapsed_time), str(r.total_steps), str(r.total_tokens),
+            r.id,
+            r.workflow_name or r.workflow_id,
+            _status(r.status),
+            _when(r.started_at),
+            _secs(r.elapsed_time),
+            str(r.total_steps),
+            str(r.total_tokens),
         )
     out.print(table)
 
@@ -169,7 +181,10 @@ def show_command(
     summary.add_column()
     rows: list[tuple[str, Any]] = [
         ("run", run.id),
-        ("workflow", f"{run.workflow_name or run.workflow_id} ({run.workflow_id}, version {run.version or '-'})"),
+        (
+            "workflow",
+            f"{run.workflow_name or run.workflow_id} ({run.workflow_id}, version {run.version or '-'})",
+        ),
         ("status", _status(run.status)),
         ("started", _when(run.started_at)),
         ("finished", _when(run.finished_at)),
@@ -197,8 +212,15 @@ def _short_json(value: Any, limit: int = 300) -> str:
 def _node_table(nodes: list[NodeExecution]) -> Table:
     table = Table(title=f"Node executions ({len(nodes)})")
     for column, justify in [
-        ("#", "right"), ("node", "left"), ("type", "left"), ("status", "left"), ("retries", "right"),
-        ("queue wait", "right"), ("elapsed", "right"), ("attempts", "left"), ("error", "left"),
+        ("#", "right"),
+        ("node", "left"),
+        ("type", "left"),
+        ("status", "left"),
+        ("retries", "right"),
+        ("queue wait", "right"),
+        ("elapsed", "right"),
+        ("attempts", "left"),
+        ("error", "left"),
     ]:
         table.add_column(column, justify=justify, overflow="fold")  # type: ignore[arg-type]
     for n in nodes:
@@ -210,8 +232,15 @@ def _node_table(nodes: list[NodeExecution]) -> Table:
         if "reused_from" in n.metadata:
             attempts = f"reused from {n.metadata['reused_from']}"
         table.add_row(
-            str(n.index), label, n.node_type, _status(n.status), str(n.retry_count), _secs(n.queue_wait),
-            _secs(n.elapsed_time), attempts or "-", Text(n.error, style="red") if n.error else "",
+            str(n.index),
+            label,
+            n.node_type,
+            _status(n.status),
+            str(n.retry_count),
+            _secs(n.queue_wait),
+            _secs(n.elapsed_time),
+            attempts or "-",
+            Text(n.error, style="red") if n.error else "",
         )
     return table
 

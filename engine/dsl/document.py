@@ -190,7 +190,7 @@ def _variables(raw: Any, name: str, section: str, *, env: bool = False) -> list[
             )
         seen.add(var_name)
         value_type = item.get("value_type") or "string"
-        if env and value_type not in ENV_TYPES:
+        if env and (not isinstance(value_type, str) or value_type not in ENV_TYPES):
             raise DslError(
                 f"environment variable type {value_type!r} is not one of {sorted(ENV_TYPES)}"[:300],
                 kind="bad-field",

@@ -35,7 +35,7 @@ def build_node_spec(raw: Any, index: int, name: str) -> NodeSpec | None:
         )
     node_id = str(node_id)
     data = raw.get("data")
-    if raw.get("type") in NOTE_TYPES or (isinstance(data, Mapping) and data.get("type") in NOTE_TYPES):
+    if _is_note(raw.get("type")) or (isinstance(data, Mapping) and _is_note(data.get("type"))):
         return None
     if not isinstance(data, Mapping):
         raise DslError(
@@ -74,6 +74,10 @@ def build_node_spec(raw: Any, index: int, name: str) -> NodeSpec | None:
             node_id=node_id,
             field=f"data.{loc}" if loc else "data",
         ) from None
+    except Exception as exc:  # a validator that raised something other than ValueError
+        raise DslError(
+            f"invalid node data: {exc}"[:400], kind="bad-field", source=name, node_id=node_id, field="data"
+        ) from None
     parent = raw.get("parentId") or data.get("iteration_id") or data.get("loop_id")
     if parent is not None and (isinstance(parent, bool) or not isinstance(parent, str | int)):
         raise DslError(
@@ -99,6 +103,10 @@ def build_node_spec(raw: Any, index: int, name: str) -> NodeSpec | None:
         parent_id=str(parent) if parent not in (None, "") else None,
         position=_position(raw.get("position")),
     )
+
+
+def _is_note(node_type: Any) -> bool:
+    return isinstance(node_type, str) and node_type in NOTE_TYPES
 
 
 def _position(raw: Any) -> tuple[float, float]:

@@ -42,6 +42,8 @@ class Graph:
     root_id: str
     in_edges: dict[str, list[Edge]] = field(init=False)
     out_edges: dict[str, list[Edge]] = field(init=False)
+    #: derived, run-independent facts computed once by the scheduler (response templates, gates)
+    cache: dict[str, Any] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.in_edges = {node_id: [] for node_id in self.nodes}

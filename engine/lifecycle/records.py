@@ -13,7 +13,6 @@ the field when a record is malformed.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -171,11 +170,35 @@ class WorkflowExecution:
         return self.status in RunStatus.TERMINAL
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready snapshot: top-level mappings are copied, the graph is shared."""
-        data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-        data["inputs"] = dict(self.inputs)
-        data["outputs"] = dict(self.outputs)
-        return data
+        """JSON-ready snapshot: top-level mappings are copied, the graph is shared.
+
+        Spelled out field by field: it runs in the engine's dispatcher thread.
+        """
+        return {
+            "id": self.id,
+            "workflow_id": self.workflow_id,
+            "version": self.version,
+            "graph": self.graph,
+            "graph_hash": self.graph_hash,
+            "inputs": dict(self.inputs),
+            "started_at": self.started_at,
+            "workflow_name": self.workflow_name,
+            "outputs": dict(self.outputs),
+            "status": self.status,
+            "error": self.error,
+            "finished_at": self.finished_at,
+            "elapsed_time": self.elapsed_time,
+            "total_steps": self.total_steps,
+            "total_tokens": self.total_tokens,
+            "exceptions_count": self.exceptions_count,
+            "triggered_from": self.triggered_from,
+            "created_by": self.created_by,
+            "created_by_role": self.created_by_role,
+            "tenant_id": self.tenant_id,
+            "app_id": self.app_id,
+            "replay_of": self.replay_of,
+            "seq": self.seq,
+        }
 
     _SPEC: ClassVar[dict[str, tuple[tuple[type, ...], bool]]] = {
         "id": ((str,), False),
@@ -248,11 +271,28 @@ class NodeExecution:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready snapshot: top-level mappings and the attempts are copied."""
-        data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-        for name in ("inputs", "process_data", "outputs", "metadata"):
-            data[name] = dict(data[name])
-        data["attempts"] = [a.to_dict() for a in self.attempts]
-        return data
+        return {
+            "id": self.id,
+            "run_id": self.run_id,
+            "index": self.index,
+            "node_id": self.node_id,
+            "node_type": self.node_type,
+            "created_at": self.created_at,
+            "title": self.title,
+            "predecessor_node_id": self.predecessor_node_id,
+            "inputs": dict(self.inputs),
+            "process_data": dict(self.process_data),
+            "outputs": dict(self.outputs),
+            "status": self.status,
+            "error": self.error,
+            "retry_count": self.retry_count,
+            "finished_at": self.finished_at,
+            "elapsed_time": self.elapsed_time,
+            "queue_wait": self.queue_wait,
+            "metadata": dict(self.metadata),
+            "attempts": [a.to_dict() for a in self.attempts],
+            "seq": self.seq,
+        }
 
     _SPEC: ClassVar[dict[str, tuple[tuple[type, ...], bool]]] = {
         "id": ((str,), False),

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import marshal
 import os
 import shutil
 import signal
@@ -26,16 +27,54 @@ from engine.errors import NodeCancelled, NodeConfigError, NodeError
 from engine.nodes.cancel import CancelToken
 
 PYTHON_RUNNER = r"""
-import os, sys
+import os, sys, marshal
 _limit = int(sys.argv[1])
 if _limit > 0:
     import resource
     resource.setrlimit(resource.RLIMIT_AS, (_limit, _limit))
-import json
-_request = json.loads(sys.stdin.buffer.read())
+_request = marshal.loads(sys.stdin.buffer.read())
 sys.path.extend(_request["paths"])
 _result_fd = os.dup(1)
 os.dup2(2, 1)
+_ESCAPES = {i: "\\u%04x" % i for i in range(32)}
+_ESCAPES.update({34: '\\"', 92: "\\\\"})
+def _json(value, out):
+    if value is None or value is True or value is False:
+        out.append({None: "null", True: "true", False: "false"}[value])
+    elif isinstance(value, int):
+        out.append(int.__repr__(value))
+    elif isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            out.append({True: "Infinity", False: "-Infinity"}[value > 0] if value == value else "NaN")
+        else:
+            out.append(float.__repr__(value))
+    elif isinstance(value, str):
+        out.append('"' + value.translate(_ESCAPES) + '"')
+    elif isinstance(value, (list, tuple)):
+        out.append("[")
+        for i, item in enumerate(value):
+            if i:
+                out.append(",")
+            _json(item, out)
+        out.append("]")
+    elif isinstance(value, dict):
+        out.append("{")
+        for i, (key, item) in enumerate(value.items()):
+            if key is None or key is True or key is False:
+                key = {None: "null", True: "true", False: "false"}[key]
+            elif isinstance(key, (int, float)):
+                key = "".join(_json(key, []))
+            elif not isinstance(key, str):
+                raise TypeError(f"keys must be str, int, float, bool or None, not {type(key).__name__}")
+            if i:
+                out.append(",")
+            _json(key, out)
+            out.append(":")
+            _json(item, out)
+        out.append("}")
+    else:
+        raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+    return out
 def _line(tb):
     line = None
     while tb is not None:
@@ -49,10 +88,11 @@ try:
     _main = _ns.get("main")
     if not callable(_main):
         raise NameError("the code defines no function main()")
-    _payload = json.dumps({"ok": True, "result": _main(**_request["inputs"])}, ensure_ascii=False)
+    _payload = "".join(_json({"ok": True, "result": _main(**_request["inputs"])}, []))
 except BaseException as _exc:
-    _payload = json.dumps({"ok": False, "type": type(_exc).__name__, "message": str(_exc),
-                           "line": _line(_exc.__traceback__)})
+    _failure = {"ok": False, "type": type(_exc).__name__, "message": str(_exc)}
+    _failure["line"] = _line(_exc.__traceback__)
+    _payload = "".join(_json(_failure, []))
 sys.stdout.flush()
 with os.fdopen(_result_fd, "wb") as _out:
     _out.write(_payload.encode("utf-8", "surrogatepass"))
@@ -95,20 +135,17 @@ def run_code(language: str, code: str, inputs: dict[str, Any], limits: Limits, c
     """``main(**inputs)``'s return value, or a :class:`NodeError` saying why there is none."""
     cancel.raise_if_cancelled()
     command = _command(language, limits)
-    request = json.dumps(
-        {"code": code, "inputs": inputs, "paths": _SITE_PATHS}, ensure_ascii=False, default=str
-    )
+    request = _request(language, code, inputs)
     proc = subprocess.Popen(
         command,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
-        close_fds=True,
     )
     unregister = cancel.on_cancel(lambda: _kill(proc))
     try:
-        stdout, stderr = proc.communicate(request.encode("utf-8", "surrogatepass"), timeout=limits.timeout_s)
+        stdout, stderr = proc.communicate(request, timeout=limits.timeout_s)
     except subprocess.TimeoutExpired:
         _kill(proc)
         proc.communicate()
@@ -126,6 +163,22 @@ def run_code(language: str, code: str, inputs: dict[str, Any], limits: Limits, c
     if cancel.cancelled:
         raise NodeCancelled(cancel.reason)
     return _result(proc.returncode, stdout, stderr, limits)
+
+
+def _request(language: str, code: str, inputs: dict[str, Any]) -> bytes:
+    """The child's stdin: marshal for Python (nothing to import there), JSON for Node.js."""
+    text = json.dumps(inputs, ensure_ascii=False, default=_plain)
+    if language != "python3":
+        return json.dumps({"code": code, "inputs": json.loads(text)}, ensure_ascii=False).encode()
+    return marshal.dumps({"code": code, "inputs": json.loads(text), "paths": _SITE_PATHS})
+
+
+def _plain(value: Any) -> Any:
+    """Inputs that JSON cannot hold (file objects, dataclasses) as dicts, else text."""
+    to_dict = getattr(value, "to_dict", None)
+    if callable(to_dict):
+        return to_dict()
+    return str(value)
 
 
 def _command(language: str, limits: Limits) -> list[str]:
@@ -147,7 +200,7 @@ def _kill(proc: subprocess.Popen[bytes]) -> None:
 
 def _result(returncode: int, stdout: bytes, stderr: bytes, limits: Limits) -> Any:
     try:
-        payload = json.loads(stdout) if stdout else None
+        payload = json.loads(stdout.decode("utf-8", "surrogatepass")) if stdout else None
     except ValueError:
         payload = None
     if not isinstance(payload, dict):

@@ -61,8 +61,9 @@ class IterationNode(Node):
                 f"iterator variable {'.'.join(data.iterator_selector)} not found", "IteratorVariableNotFound"
             )
         if not isinstance(items, list | tuple):
+            name = ".".join(data.iterator_selector)
             raise NodeError(
-                f"iterator variable {'.'.join(data.iterator_selector)} is a {type(items).__name__}, not an array",
+                f"iterator variable {name} is a {type(items).__name__}, not an array",
                 "InvalidIteratorValue",
             )
         items = list(items)

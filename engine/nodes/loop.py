@@ -50,12 +50,19 @@ class LoopNode(Node):
 
     def selectors(self) -> list[Selector]:
         selectors = [as_selector(c.variable_selector) for c in self.data.break_conditions]
-        selectors += [as_selector(v.value) for v in self.data.loop_variables if v.value_type == "variable" and v.value]
+        selectors += [
+            as_selector(v.value) for v in self.data.loop_variables if v.value_type == "variable" and v.value
+        ]
         return selectors
 
     def run(self, ctx: NodeContext) -> NodeResult:
         data = self.data
-        ids = {"node_execution_id": ctx.execution_id, "node_id": self.id, "node_type": self.type, "title": self.title}
+        ids = {
+            "node_execution_id": ctx.execution_id,
+            "node_id": self.id,
+            "node_type": self.type,
+            "title": self.title,
+        }
         emit = ctx.emit or (lambda *a, **k: None)
         pool = ctx.pool.copy()
         variables = {v.label: self._initial(v, ctx.pool) for v in data.loop_variables}
@@ -86,7 +93,9 @@ class LoopNode(Node):
         if not self.data.break_conditions:
             return False
         try:
-            return evaluate_conditions(pool, self.data.break_conditions, self.data.logical_operator).final_result
+            return evaluate_conditions(
+                pool, self.data.break_conditions, self.data.logical_operator
+            ).final_result
         except ValueError as exc:
             raise NodeError(f"break condition: {exc}", "LoopNodeError") from None
 

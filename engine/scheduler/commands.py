@@ -41,9 +41,7 @@ class ResumeCommand(Command):
     name: ClassVar[str] = "resume"
 
 
-_COMMANDS: dict[str, type[Command]] = {
-    c.name: c for c in (TerminateCommand, PauseCommand, ResumeCommand)
-}
+_COMMANDS: dict[str, type[Command]] = {c.name: c for c in (TerminateCommand, PauseCommand, ResumeCommand)}
 
 
 def command_from_dict(data: dict[str, Any]) -> Command:

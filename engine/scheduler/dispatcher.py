@@ -294,7 +294,9 @@ class Dispatcher:
         error_fields = {"error_message": message, "error_type": error_type}
         if strategy is None:
             result = NodeResult()
-            self._emit_ended(NodeFailedEvent, attempt, result, finished_at, error=message, error_type=error_type)
+            self._emit_ended(
+                NodeFailedEvent, attempt, result, finished_at, error=message, error_type=error_type
+            )
             self.state.node[node_id] = gs.FAILED
             self.failure = Outcome("failed", message, error_type, node_id)
             self.coordinator.resolved(node_id)
@@ -309,7 +311,13 @@ class Dispatcher:
         if spec.type == "end" and self.top_level:
             self.run.outputs.update(outputs)
         self._emit_ended(
-            NodeExceptionEvent, attempt, result, finished_at, error=message, error_type=error_type, strategy=strategy
+            NodeExceptionEvent,
+            attempt,
+            result,
+            finished_at,
+            error=message,
+            error_type=error_type,
+            strategy=strategy,
         )
         self.state.node[node_id] = gs.EXCEPTION
         self._route(node_id, handle)
@@ -330,7 +338,7 @@ class Dispatcher:
         self.state.resolve_out(node_id, handle, ready, skipped)
         coordinator = self.coordinator
         coordinator.resolved(node_id)
-        if coordinator.active:
+        if coordinator.active and coordinator.is_gate(node_id):
             for edge in self.graph.out_edges[node_id]:
                 if self.state.edge[edge.id] == gs.EDGE_TAKEN:
                     coordinator.edge_taken(node_id, edge.target)
@@ -433,7 +441,9 @@ class Dispatcher:
         if self.graph.nodes[attempt.node_id].type not in CONTAINER_TYPES:
             return None
 
-        def run_subgraph(subgraph_id: str, pool: VariablePool, *, index: int, cancel: CancelToken) -> SubgraphOutcome:
+        def run_subgraph(
+            subgraph_id: str, pool: VariablePool, *, index: int, cancel: CancelToken
+        ) -> SubgraphOutcome:
             graph = self.run.workflow.subgraphs[subgraph_id]
             child = Dispatcher(self.run, graph, pool, container=(subgraph_id, index), cancel=cancel)
             unregister = cancel.on_cancel(child.wake)

@@ -35,9 +35,11 @@ def load_mocks(source: str | Path | Mapping[str, Any] | None) -> dict[str, dict[
     if isinstance(source, Mapping):
         data: Any = source
     else:
-        text = Path(source).read_text(encoding="utf-8") if isinstance(source, Path) or (
-            "\n" not in str(source) and Path(str(source)).exists()
-        ) else str(source)
+        text = (
+            Path(source).read_text(encoding="utf-8")
+            if isinstance(source, Path) or ("\n" not in str(source) and Path(str(source)).exists())
+            else str(source)
+        )
         try:
             data = yaml.safe_load(text)
         except yaml.YAMLError as exc:

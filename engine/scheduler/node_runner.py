@@ -31,7 +31,9 @@ class AttemptOutcome:
     finished_at: float
 
 
-def execute(dispatcher: Dispatcher, node: Node, attempt: Attempt, stream: Callable[[str, str], None]) -> AttemptOutcome:
+def execute(
+    dispatcher: Dispatcher, node: Node, attempt: Attempt, stream: Callable[[str, str], None]
+) -> AttemptOutcome:
     """Run the attempt in the calling thread; never raises."""
     run = dispatcher.run
     ctx = NodeContext(

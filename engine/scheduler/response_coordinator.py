@@ -44,17 +44,26 @@ def is_gate(graph: Graph, node_id: str) -> bool:
     return spec.node.is_branch or spec.type in GATE_TYPES or spec.data.error_strategy == "fail-branch"
 
 
+def _static_facts(graph: Graph) -> tuple[dict[str, list[str | TemplateVariable]], set[str]]:
+    """Response templates and gate nodes of ``graph``: computed once per loaded graph."""
+    facts = graph.cache.get("responses")
+    if facts is None:
+        parts: dict[str, list[str | TemplateVariable]] = {}
+        for node_id in graph.nodes:
+            node_parts = response_parts(graph, node_id)
+            if node_parts is not None:
+                parts[node_id] = node_parts
+        gates = {n for n in graph.nodes if is_gate(graph, n)} if parts else set()
+        facts = graph.cache["responses"] = (parts, gates)
+    return facts
+
+
 class ResponseCoordinator:
     def __init__(self, graph: Graph, pool: VariablePool, emit: EmitChunk) -> None:
         self._graph = graph
         self._pool = pool
         self._emit = emit
-        self._parts: dict[str, list[str | TemplateVariable]] = {}
-        for node_id in graph.nodes:
-            parts = response_parts(graph, node_id)
-            if parts is not None:
-                self._parts[node_id] = parts
-        self._gate_sources = {n for n in graph.nodes if is_gate(graph, n)} if self._parts else set()
+        self._parts, self._gate_sources = _static_facts(graph)
         self._reached: set[str] = set()
         self._queue: deque[str] = deque()
         self._current: str | None = None
@@ -74,6 +83,9 @@ class ResponseCoordinator:
             self._pump()
 
     # -------------------------------------------------------------- inputs
+    def is_gate(self, node_id: str) -> bool:
+        return node_id in self._gate_sources
+
     def edge_taken(self, source: str, target: str) -> None:
         """A gate edge was taken: what it leads to becomes reachable."""
         if self._parts and source in self._reached and source in self._gate_sources:

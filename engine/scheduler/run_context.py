@@ -27,7 +27,12 @@ class Counters:
     index: int = 0  # node execution index, 1-based
 
     def to_dict(self) -> dict[str, int]:
-        return {"steps": self.steps, "tokens": self.tokens, "exceptions": self.exceptions, "index": self.index}
+        return {
+            "steps": self.steps,
+            "tokens": self.tokens,
+            "exceptions": self.exceptions,
+            "index": self.index,
+        }
 
 
 @dataclass(slots=True)

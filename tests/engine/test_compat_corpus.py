@@ -21,10 +21,7 @@ CORPUS = corpus_dir()
 
 def _cases() -> list[Any]:
     if CORPUS is None or not (CORPUS / "cases.yaml").is_file():
-        reason = "Dify corpus not found: set FLOWDECK_DIFY_CORPUS or place it at ../shared/dify-dsl"
-        if in_ci():
-            return [pytest.param(None, id="corpus-missing", marks=pytest.mark.xfail(reason=reason, strict=True))]
-        return [pytest.param(None, id="corpus-missing", marks=pytest.mark.skip(reason=reason))]
+        return [pytest.param(None, id="corpus-missing")]
     cases = yaml.safe_load((CORPUS / "cases.yaml").read_text(encoding="utf-8"))
     return [pytest.param(case, id=case["name"]) for case in cases]
 
@@ -41,7 +38,10 @@ def _node_types(path: Path) -> set[str]:
 @pytest.mark.parametrize("case", _cases())
 def test_case(case: dict[str, Any] | None) -> None:
     if case is None:
-        pytest.fail("the Dify corpus is required under CI")
+        reason = "Dify corpus not found: set FLOWDECK_DIFY_CORPUS or place it at ../shared/dify-dsl"
+        if in_ci():
+            pytest.fail(f"{reason} (required under CI)")
+        pytest.skip(reason)
     path = CORPUS / case["workflow"]  # type: ignore[operator]
     expect = case["expect"]
     missing = sorted(t for t in _node_types(path) if t and node_class(t) is None)

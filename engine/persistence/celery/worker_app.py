@@ -7,6 +7,7 @@ worker`` is the same thing plus ``flowdeck db upgrade`` before it starts.
 
 from __future__ import annotations
 
+import engine.persistence.sql.upserts  # noqa: F401 - import SQLAlchemy/alembic once, before the pool forks
 from engine.persistence.celery.app import celery_app_from_settings
 from engine.settings import Settings
 

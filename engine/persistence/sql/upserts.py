@@ -18,7 +18,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import Connection, Engine, Table
 from sqlalchemy.dialects import postgresql, sqlite
@@ -28,7 +28,6 @@ from engine.lifecycle.records import NodeExecution, WorkflowExecution
 from engine.persistence.sql.models import NodeAttemptRow, NodeExecutionRow, WorkflowRow, WorkflowRunRow
 
 Target = Engine | Connection | Session
-R = TypeVar("R", WorkflowExecution, NodeExecution)
 
 _RUNS: Table = WorkflowRunRow.__table__  # type: ignore[assignment]
 _NODES: Table = NodeExecutionRow.__table__  # type: ignore[assignment]
@@ -42,27 +41,37 @@ def graph_content_hash(graph: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def upsert_runs(target: Target, records: Iterable[Mapping[str, Any] | WorkflowExecution]) -> int:
-    runs = _latest(_as_run(r) for r in records)
+def upsert_runs(
+    target: Target,
+    records: Iterable[Mapping[str, Any] | WorkflowExecution],
+    *,
+    validate: bool = True,
+) -> int:
+    """Upsert runs (and their graph snapshots) guarded by ``seq``.
+
+    ``validate=False`` skips the field checks for dicts known to come from
+    ``WorkflowExecution.to_dict()`` in this process (the write-behind thread).
+    """
+    runs = _latest(_as_dict(r, WorkflowExecution, validate) for r in records)
     if not runs:
         return 0
     workflows: dict[str, dict[str, Any]] = {}
     rows: list[dict[str, Any]] = []
     now = time.time()
     for run in runs:
-        graph_hash = run.graph_hash or (graph_content_hash(run.graph) if run.graph else "")
-        if run.graph and graph_hash not in workflows:
+        row = dict(run)
+        graph = row.pop("graph")
+        graph_hash = row["graph_hash"] or (graph_content_hash(graph) if graph else "")
+        row["graph_hash"] = graph_hash
+        if graph and graph_hash not in workflows:
             workflows[graph_hash] = {
                 "graph_hash": graph_hash,
-                "workflow_id": run.workflow_id,
-                "name": run.workflow_name,
-                "version": run.version,
-                "graph": run.graph,
+                "workflow_id": row["workflow_id"],
+                "name": row["workflow_name"],
+                "version": row["version"],
+                "graph": graph,
                 "created_at": now,
             }
-        row = run.to_dict()
-        del row["graph"]
-        row["graph_hash"] = graph_hash
         rows.append(row)
 
     def write(conn: Connection | Session) -> int:
@@ -75,17 +84,25 @@ def upsert_runs(target: Target, records: Iterable[Mapping[str, Any] | WorkflowEx
     return _in_transaction(target, write)
 
 
-def upsert_node_executions(target: Target, records: Iterable[Mapping[str, Any] | NodeExecution]) -> int:
-    nodes = _latest(_as_node(r) for r in records)
+def upsert_node_executions(
+    target: Target,
+    records: Iterable[Mapping[str, Any] | NodeExecution],
+    *,
+    validate: bool = True,
+) -> int:
+    """Upsert node executions and their attempts guarded by ``seq`` (see :func:`upsert_runs`)."""
+    nodes = _latest(_as_dict(r, NodeExecution, validate) for r in records)
     if not nodes:
         return 0
     rows: list[dict[str, Any]] = []
     attempts: list[dict[str, Any]] = []
     for node in nodes:
-        row = node.to_dict()
+        row = dict(node)
         row["execution_metadata"] = row.pop("metadata")
         for attempt in row.pop("attempts"):
-            attempts.append({**attempt, "node_execution_id": node.id, "run_id": node.run_id, "seq": node.seq})
+            attempts.append(
+                {**attempt, "node_execution_id": row["id"], "run_id": row["run_id"], "seq": row["seq"]}
+            )
         rows.append(row)
 
     def write(conn: Connection | Session) -> int:
@@ -98,21 +115,25 @@ def upsert_node_executions(target: Target, records: Iterable[Mapping[str, Any] |
 
 
 # ---------------------------------------------------------------- internals
-def _as_run(record: Mapping[str, Any] | WorkflowExecution) -> WorkflowExecution:
-    return record if isinstance(record, WorkflowExecution) else WorkflowExecution.from_dict(record)
+def _as_dict(
+    record: Mapping[str, Any] | WorkflowExecution | NodeExecution,
+    kind: type[WorkflowExecution] | type[NodeExecution],
+    validate: bool,
+) -> Mapping[str, Any]:
+    if isinstance(record, kind):
+        return record.to_dict()
+    if isinstance(record, WorkflowExecution | NodeExecution):
+        raise TypeError(f"expected {kind.__name__}, got {type(record).__name__}")
+    return kind.from_dict(record).to_dict() if validate else record
 
 
-def _as_node(record: Mapping[str, Any] | NodeExecution) -> NodeExecution:
-    return record if isinstance(record, NodeExecution) else NodeExecution.from_dict(record)
-
-
-def _latest(records: Iterable[R]) -> list[R]:
+def _latest(records: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """One record per id, the one with the highest seq (a statement may touch a row once)."""
-    best: dict[str, R] = {}
+    best: dict[str, Mapping[str, Any]] = {}
     for record in records:
-        seen = best.get(record.id)
-        if seen is None or record.seq > seen.seq:
-            best[record.id] = record
+        seen = best.get(record["id"])
+        if seen is None or record["seq"] > seen["seq"]:
+            best[record["id"]] = record
     return list(best.values())
 
 

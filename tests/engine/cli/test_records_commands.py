@@ -28,18 +28,48 @@ def invoke(env: dict[str, str], *args: str):
 @pytest.fixture
 def recorded(env: dict[str, str]) -> dict[str, str]:
     store = open_run_store(env["FLOWDECK_DATABASE_URL"])
-    ok = WorkflowExecution.new(id="0f1e2d3c-ok", workflow_id="wf-a", workflow_name="Alpha", version="2",
-                               graph={"nodes": []}, graph_hash="h", inputs={"q": "hi"}, started_at=1_000.0, seq=1)
+    ok = WorkflowExecution.new(
+        id="0f1e2d3c-ok",
+        workflow_id="wf-a",
+        workflow_name="Alpha",
+        version="2",
+        graph={"nodes": []},
+        graph_hash="h",
+        inputs={"q": "hi"},
+        started_at=1_000.0,
+        seq=1,
+    )
     ok.status, ok.elapsed_time, ok.total_steps, ok.total_tokens, ok.seq = "succeeded", 1.5, 2, 30, 9
-    bad = WorkflowExecution.new(id="7a8b-failed", workflow_id="wf-b", workflow_name="Beta", version="1",
-                                graph={}, graph_hash="", inputs={}, started_at=2_000.0, seq=1)
+    bad = WorkflowExecution.new(
+        id="7a8b-failed",
+        workflow_id="wf-b",
+        workflow_name="Beta",
+        version="1",
+        graph={},
+        graph_hash="",
+        inputs={},
+        started_at=2_000.0,
+        seq=1,
+    )
     bad.status, bad.error, bad.seq = "failed", "HTTP 503 from upstream", 5
     node = NodeExecution(
-        id="ne-1", run_id=bad.id, index=1, node_id="fetch", node_type="http-request", created_at=2_000.1,
-        title="Fetch", status="failed", error="HTTP 503 from upstream", retry_count=1, elapsed_time=0.7,
-        queue_wait=0.002, seq=4,
-        attempts=[NodeAttempt(0, 2_000.1, 2_000.3, "HTTP 502", "failed"),
-                  NodeAttempt(1, 2_000.5, 2_000.8, "HTTP 503 from upstream", "failed")],
+        id="ne-1",
+        run_id=bad.id,
+        index=1,
+        node_id="fetch",
+        node_type="http-request",
+        created_at=2_000.1,
+        title="Fetch",
+        status="failed",
+        error="HTTP 503 from upstream",
+        retry_count=1,
+        elapsed_time=0.7,
+        queue_wait=0.002,
+        seq=4,
+        attempts=[
+            NodeAttempt(0, 2_000.1, 2_000.3, "HTTP 502", "failed"),
+            NodeAttempt(1, 2_000.5, 2_000.8, "HTTP 503 from upstream", "failed"),
+        ],
     )
     for record in (ok, bad, node):
         store.save(record)

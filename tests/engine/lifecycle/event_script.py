@@ -69,8 +69,13 @@ class EventScript:
         )
 
     def node_ended(self, cls: type[ev.NodeEndedEvent], exec_id: str, node_id: str, **kw: Any):
-        return cls(**self._base(kw.pop("advance", 1.0)), node_execution_id=exec_id, node_id=node_id,
-                   node_type=kw.pop("node_type", "llm"), **kw)
+        return cls(
+            **self._base(kw.pop("advance", 1.0)),
+            node_execution_id=exec_id,
+            node_id=node_id,
+            node_type=kw.pop("node_type", "llm"),
+            **kw,
+        )
 
     def run_ended(self, cls: type[ev.RunEndedEvent], **kw: Any) -> ev.RunEndedEvent:
         return cls(**self._base(0.1), **kw)

@@ -39,7 +39,12 @@ def test_successful_run_produces_final_run_and_node_records(manager, store) -> N
     manager.handle(s.run_started({"q": "hi"}))
     run = manager.execution
     assert run is not None and run.status == RunStatus.RUNNING
-    assert (run.workflow_id, run.workflow_name, run.version, run.graph_hash) == ("wf-1", "Summarise", "3", "hash-1")
+    assert (run.workflow_id, run.workflow_name, run.version, run.graph_hash) == (
+        "wf-1",
+        "Summarise",
+        "3",
+        "hash-1",
+    )
     assert run.graph == Workflow().graph_dict and run.inputs == {"q": "hi"}
     assert (run.triggered_from, run.created_by, run.tenant_id, run.app_id) == ("debugging", "ana", "t1", "a1")
 
@@ -48,8 +53,14 @@ def test_successful_run_produces_final_run_and_node_records(manager, store) -> N
     manager.handle(s.node_started("e2", "llm", index=2, predecessor_node_id="start", ready_delay=0.25))
     manager.handle(
         s.node_ended(
-            ev.NodeSucceededEvent, "e2", "llm", inputs={"prompt": "hi"}, process_data={"model": "m"},
-            outputs={"text": "yo"}, metadata={"total_tokens": 42}, advance=2.0,
+            ev.NodeSucceededEvent,
+            "e2",
+            "llm",
+            inputs={"prompt": "hi"},
+            process_data={"model": "m"},
+            outputs={"text": "yo"},
+            metadata={"total_tokens": 42},
+            advance=2.0,
         )
     )
     end = s.run_ended(ev.RunSucceededEvent, outputs={"answer": "yo"})
@@ -99,7 +110,12 @@ def test_retries_are_recorded_as_failed_attempts_before_the_final_one(manager, s
     node = manager.node_execution("e1")
     assert node is not None and node.retry_count == 2 and node.status == NodeStatus.RUNNING
     ended = s.node_ended(
-        ev.NodeSucceededEvent, "e1", "http", started_at=second.at + 0.1, retry_count=2, outputs={"status": 200}
+        ev.NodeSucceededEvent,
+        "e1",
+        "http",
+        started_at=second.at + 0.1,
+        retry_count=2,
+        outputs={"status": 200},
     )
     manager.handle(ended)
 
@@ -122,14 +138,22 @@ def test_handled_exception_makes_a_partial_success_with_counts(manager, store) -
     manager.handle(s.node_started("e1", "code", node_type="code"))
     manager.handle(
         s.node_ended(
-            ev.NodeExceptionEvent, "e1", "code", node_type="code", error="ZeroDivisionError",
-            error_type="RuntimeError", strategy="default-value", outputs={"result": 0},
+            ev.NodeExceptionEvent,
+            "e1",
+            "code",
+            node_type="code",
+            error="ZeroDivisionError",
+            error_type="RuntimeError",
+            strategy="default-value",
+            outputs={"result": 0},
         )
     )
     manager.handle(s.run_ended(ev.RunPartialSucceededEvent, outputs={"r": 0}))
     node = store.get_node_executions("run-1")[0]
     assert node.status == "exception" and node.error == "ZeroDivisionError"
-    assert node.metadata["error_strategy"] == "default-value" and node.metadata["error_type"] == "RuntimeError"
+    assert (
+        node.metadata["error_strategy"] == "default-value" and node.metadata["error_type"] == "RuntimeError"
+    )
     run = store.get_run("run-1")
     assert run is not None and run.status == "partial-succeeded" and run.exceptions_count == 1
 
@@ -138,7 +162,9 @@ def test_failure_sets_failed_with_the_error(manager, store) -> None:
     s = EventScript()
     manager.handle(s.run_started())
     manager.handle(s.node_started("e1", "llm"))
-    manager.handle(s.node_ended(ev.NodeFailedEvent, "e1", "llm", error="model refused", error_type="LLMError"))
+    manager.handle(
+        s.node_ended(ev.NodeFailedEvent, "e1", "llm", error="model refused", error_type="LLMError")
+    )
     manager.handle(s.run_ended(ev.RunFailedEvent, error="node llm failed: model refused"))
     run = store.get_run("run-1")
     assert run is not None and run.status == "failed" and run.error == "node llm failed: model refused"
@@ -204,8 +230,11 @@ def test_container_context_lands_in_node_metadata(manager, store) -> None:
 def test_engine_counts_win_over_the_managers_own(manager, store) -> None:
     s = EventScript()
     manager.handle(s.run_started())
-    manager.handle(s.run_ended(ev.RunSucceededEvent, total_steps=7, total_tokens=99, exceptions_count=2,
-                               elapsed_time=3.25))
+    manager.handle(
+        s.run_ended(
+            ev.RunSucceededEvent, total_steps=7, total_tokens=99, exceptions_count=2, elapsed_time=3.25
+        )
+    )
     run = store.get_run("run-1")
     assert run is not None
     assert (run.total_steps, run.total_tokens, run.exceptions_count, run.elapsed_time) == (7, 99, 2, 3.25)
@@ -254,3 +283,16 @@ def test_flush_waits_on_both_repositories_once_each() -> None:
     shared = Repo("both")
     calls.clear()
     assert WorkflowCycleManager(Workflow(), shared, shared).flush() is True and calls == ["both"]
+
+
+def test_lifecycle_does_not_pull_in_database_or_broker_libraries() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, engine.lifecycle, engine.persistence.memory;"
+        "bad = [m for m in ('sqlalchemy', 'celery', 'redis', 'PySide6') if m in sys.modules];"
+        "print(','.join(bad))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert out.stdout.strip() == ""

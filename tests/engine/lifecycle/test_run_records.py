@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -18,9 +19,18 @@ from engine.lifecycle import (
 
 def _run() -> WorkflowExecution:
     run = WorkflowExecution.new(
-        id="r1", workflow_id="w1", version="2", graph={"nodes": [{"id": "a"}], "edges": []},
-        graph_hash="h", inputs={"city": "Zürich"}, started_at=10.5, seq=1, workflow_name="Weather",
-        replay_of="r0", created_by="ana", created_by_role="account",
+        id="r1",
+        workflow_id="w1",
+        version="2",
+        graph={"nodes": [{"id": "a"}], "edges": []},
+        graph_hash="h",
+        inputs={"city": "Zürich"},
+        started_at=10.5,
+        seq=1,
+        workflow_name="Weather",
+        replay_of="r0",
+        created_by="ana",
+        created_by_role="account",
     )
     run.status, run.outputs, run.finished_at, run.total_tokens, run.seq = "succeeded", {"t": 21}, 12.0, 7, 9
     return run
@@ -28,9 +38,21 @@ def _run() -> WorkflowExecution:
 
 def _node() -> NodeExecution:
     return NodeExecution(
-        id="n1", run_id="r1", index=2, node_id="a", node_type="llm", created_at=11.0, title="Ask",
-        inputs={"p": 1}, outputs={"text": "x"}, status="succeeded", retry_count=1, finished_at=11.9,
-        elapsed_time=0.9, queue_wait=0.01, metadata={"total_tokens": 7},
+        id="n1",
+        run_id="r1",
+        index=2,
+        node_id="a",
+        node_type="llm",
+        created_at=11.0,
+        title="Ask",
+        inputs={"p": 1},
+        outputs={"text": "x"},
+        status="succeeded",
+        retry_count=1,
+        finished_at=11.9,
+        elapsed_time=0.9,
+        queue_wait=0.01,
+        metadata={"total_tokens": 7},
         attempts=[NodeAttempt(0, 11.0, 11.4, "boom", "failed"), NodeAttempt(1, 11.5, 11.9, "", "succeeded")],
         seq=8,
     )
@@ -105,3 +127,8 @@ def test_to_dict_is_a_snapshot() -> None:
     node.metadata["later"] = True
     node.attempts.append(NodeAttempt(2, 12.0))
     assert "later" not in data["metadata"] and len(data["attempts"]) == 2
+
+
+@pytest.mark.parametrize("record", [_run(), _node()], ids=["run", "node"])
+def test_to_dict_has_every_field(record: WorkflowExecution | NodeExecution) -> None:
+    assert list(record.to_dict()) == [f.name for f in dataclasses.fields(record)]

@@ -8,6 +8,7 @@ the test is skipped with the reason, unless ``CI=true``: then it fails.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import uuid
@@ -18,7 +19,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
+PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 1, "postgres"
 _URL_FIXTURES = {"sqlite": "sqlite_url", "postgresql": "postgres_url"}
 
 
@@ -37,13 +38,18 @@ def _admin() -> psycopg.Connection:
     )
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
+def _require_postgres() -> None:
     reason = _postgres_unavailable()
     if reason is not None:
         if os.environ.get("CI") == "true":
             pytest.fail(f"{reason} (CI=true: PostgreSQL tests must run)")
         pytest.skip(reason)
+
+
+@contextlib.contextmanager
+def temporary_postgres_database() -> Iterator[str]:
+    """A new, empty, uniquely named database; dropped (even if still in use) on exit."""
+    _require_postgres()
     name = f"flowdeck_test_{uuid.uuid4().hex[:16]}"
     with _admin() as conn:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
@@ -52,6 +58,20 @@ def postgres_url() -> Iterator[str]:
     finally:
         with _admin() as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """An empty PostgreSQL database of its own for one test."""
+    with temporary_postgres_database() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def postgres_session_url() -> Iterator[str]:
+    """One PostgreSQL database for the whole session (tests clean up what they write)."""
+    with temporary_postgres_database() as url:
+        yield url
 
 
 @pytest.fixture

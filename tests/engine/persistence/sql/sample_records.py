@@ -28,7 +28,12 @@ def run(run_id: str = "run-1", *, seq: int = 1, status: str = "running", **kw: A
 
 
 def node(
-    exec_id: str = "n-1", *, run_id: str = "run-1", seq: int = 2, status: str = "running", attempts: int = 0,
+    exec_id: str = "n-1",
+    *,
+    run_id: str = "run-1",
+    seq: int = 2,
+    status: str = "running",
+    attempts: int = 0,
     **kw: Any,
 ) -> NodeExecution:
     record = NodeExecution(
@@ -40,9 +45,7 @@ def node(
         created_at=kw.pop("created_at", 1_000.5),
         status=status,
         seq=seq,
-        attempts=[
-            NodeAttempt(i, 1_000.5 + i, 1_000.9 + i, f"error {i}", "failed") for i in range(attempts)
-        ],
+        attempts=[NodeAttempt(i, 1_000.5 + i, 1_000.9 + i, f"error {i}", "failed") for i in range(attempts)],
         **kw,
     )
     record.retry_count = attempts

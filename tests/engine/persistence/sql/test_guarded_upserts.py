@@ -12,13 +12,14 @@ from sample_records import GRAPH, node, run
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from engine.persistence.sql import graph_content_hash, upsert_node_executions, upsert_runs
-from engine.persistence.sql import reads
+from engine.persistence.sql import graph_content_hash, reads, upsert_node_executions, upsert_runs
 from engine.persistence.sql.models import NodeAttemptRow, WorkflowRow
 
 
 def test_round_trip_of_a_run_with_its_graph(engine: Engine) -> None:
-    record = run(status="succeeded", seq=5, outputs={"answer": "café ☕"}, finished_at=1_002.5, total_tokens=12)
+    record = run(
+        status="succeeded", seq=5, outputs={"answer": "café ☕"}, finished_at=1_002.5, total_tokens=12
+    )
     assert upsert_runs(engine, [record.to_dict()]) == 1
     assert reads.get_run(engine, "run-1") == record
 
@@ -81,8 +82,11 @@ def test_in_a_caller_owned_session_nothing_is_written_until_commit(engine: Engin
 
 
 def _final_writes() -> tuple[list[dict], list[dict]]:
-    runs = [run(seq=1).to_dict(), run(seq=4, status="paused").to_dict(), run(seq=8, status="failed",
-            error="boom", finished_at=1_004.0).to_dict()]
+    runs = [
+        run(seq=1).to_dict(),
+        run(seq=4, status="paused").to_dict(),
+        run(seq=8, status="failed", error="boom", finished_at=1_004.0).to_dict(),
+    ]
     nodes = [
         node("n1", seq=2).to_dict(),
         node("n1", seq=3, attempts=1).to_dict(),
@@ -105,9 +109,15 @@ RUNS, NODES = _final_writes()
 )
 def test_any_delivery_order_converges_to_the_final_records(engine: Engine, order, batch_size, repeat) -> None:
     run_id = f"run-{uuid.uuid4().hex[:8]}"
-    writes = [("run", {**RUNS[i], "id": run_id}) if i < len(RUNS) else
-              ("node", {**NODES[i - len(RUNS)], "run_id": run_id, "id": f"{run_id}-{NODES[i - len(RUNS)]['id']}"})
-              for i in order]
+    writes = [
+        ("run", {**RUNS[i], "id": run_id})
+        if i < len(RUNS)
+        else (
+            "node",
+            {**NODES[i - len(RUNS)], "run_id": run_id, "id": f"{run_id}-{NODES[i - len(RUNS)]['id']}"},
+        )
+        for i in order
+    ]
     if repeat:
         writes += writes[: len(writes) // 2]
     for start in range(0, len(writes), batch_size):

@@ -11,19 +11,46 @@ from sample_records import GRAPH, node, run
 
 from engine import events as ev
 from engine.lifecycle import WorkflowCycleManager
-from engine.persistence.protocols import RunQuery, WorkflowExecutionRepository, WorkflowNodeExecutionRepository
+from engine.persistence.protocols import (
+    RunQuery,
+    WorkflowExecutionRepository,
+    WorkflowNodeExecutionRepository,
+)
 from engine.persistence.sql import SqlRunStore, create_engine_for, upgrade_database
 from engine.persistence.sql.writer import RUN, WriteBehindWriter
 
 
 def _fill(store) -> None:
     rows = [
-        run("r-1", workflow_id="wf-a", workflow_name="Alpha", started_at=100.0, status="succeeded", seq=3,
-            elapsed_time=1.0),
-        run("r-2", workflow_id="wf-a", workflow_name="Alpha", started_at=200.0, status="failed", seq=3,
-            elapsed_time=2.0, error="Timeout talking to 100%_model"),
-        run("r-3", workflow_id="wf-b", workflow_name="Beta", started_at=300.0, status="succeeded", seq=3,
-            inputs={"city": "Zürich"}, elapsed_time=3.0),
+        run(
+            "r-1",
+            workflow_id="wf-a",
+            workflow_name="Alpha",
+            started_at=100.0,
+            status="succeeded",
+            seq=3,
+            elapsed_time=1.0,
+        ),
+        run(
+            "r-2",
+            workflow_id="wf-a",
+            workflow_name="Alpha",
+            started_at=200.0,
+            status="failed",
+            seq=3,
+            elapsed_time=2.0,
+            error="Timeout talking to 100%_model",
+        ),
+        run(
+            "r-3",
+            workflow_id="wf-b",
+            workflow_name="Beta",
+            started_at=300.0,
+            status="succeeded",
+            seq=3,
+            inputs={"city": "Zürich"},
+            elapsed_time=3.0,
+        ),
         run("r-4", workflow_id="wf-a", workflow_name="Alpha", started_at=400.0, status="running", seq=1),
     ]
     for r in rows:
@@ -71,7 +98,9 @@ def test_duration_history_is_oldest_first_and_limited(store) -> None:
     _fill(store)
     history = store.duration_history("wf-a")
     assert [(p.started_at, p.elapsed_time, p.status) for p in history] == [
-        (100.0, 1.0, "succeeded"), (200.0, 2.0, "failed"), (400.0, 0.0, "running")
+        (100.0, 1.0, "succeeded"),
+        (200.0, 2.0, "failed"),
+        (400.0, 0.0, "running"),
     ]
     assert [p.started_at for p in store.duration_history("wf-a", limit=2)] == [200.0, 400.0]
 
@@ -85,7 +114,10 @@ def test_one_run_with_graph_nodes_and_attempts(store) -> None:
     got = store.get_run("run-1")
     assert got is not None and got.graph == GRAPH and got.status == "failed"
     nodes = store.get_node_executions("run-1")
-    assert [(n.id, n.status, len(n.attempts)) for n in nodes] == [("n-1", "succeeded", 0), ("n-2", "failed", 3)]
+    assert [(n.id, n.status, len(n.attempts)) for n in nodes] == [
+        ("n-1", "succeeded", 0),
+        ("n-2", "failed", 3),
+    ]
     assert [a.index for a in nodes[1].attempts] == [0, 1, 2]
     assert store.get_run("missing") is None and store.get_node_executions("missing") == []
 
@@ -96,15 +128,42 @@ def test_manager_with_store_end_to_end(store) -> None:
 
     manager = WorkflowCycleManager(Info(), store, store)
     base = {"run_id": "run-e2e"}
-    manager.handle(ev.RunStartedEvent(**base, seq=1, at=10.0, workflow_id="wf-1", workflow_name="S",
-                                      graph_hash="h-e2e", inputs={"q": 1}))
-    manager.handle(ev.NodeStartedEvent(**base, seq=2, at=10.1, node_execution_id="x", node_id="llm",
-                                       node_type="llm", index=1))
-    manager.handle(ev.NodeRetryEvent(**base, seq=3, at=10.3, node_execution_id="x", node_id="llm",
-                                     node_type="llm", retry_index=1, error="429", start_at=10.1))
-    manager.handle(ev.NodeSucceededEvent(**base, seq=4, at=10.9, node_execution_id="x", node_id="llm",
-                                         node_type="llm", started_at=10.5, retry_count=1,
-                                         metadata={"total_tokens": 5}))
+    manager.handle(
+        ev.RunStartedEvent(
+            **base, seq=1, at=10.0, workflow_id="wf-1", workflow_name="S", graph_hash="h-e2e", inputs={"q": 1}
+        )
+    )
+    manager.handle(
+        ev.NodeStartedEvent(
+            **base, seq=2, at=10.1, node_execution_id="x", node_id="llm", node_type="llm", index=1
+        )
+    )
+    manager.handle(
+        ev.NodeRetryEvent(
+            **base,
+            seq=3,
+            at=10.3,
+            node_execution_id="x",
+            node_id="llm",
+            node_type="llm",
+            retry_index=1,
+            error="429",
+            start_at=10.1,
+        )
+    )
+    manager.handle(
+        ev.NodeSucceededEvent(
+            **base,
+            seq=4,
+            at=10.9,
+            node_execution_id="x",
+            node_id="llm",
+            node_type="llm",
+            started_at=10.5,
+            retry_count=1,
+            metadata={"total_tokens": 5},
+        )
+    )
     manager.handle(ev.RunSucceededEvent(**base, seq=5, at=11.0, outputs={"a": 1}))
     assert manager.flush(10)
     stored = store.get_run("run-e2e")

@@ -24,7 +24,10 @@ def test_empty_database_upgraded_to_head_has_no_autogenerate_diff(database_url: 
         head = ScriptDirectory.from_config(alembic_config()).get_current_head()
         assert current_revision(engine) == head
         assert set(inspect(engine).get_table_names()) >= {
-            "workflows", "workflow_runs", "workflow_node_executions", "node_attempts"
+            "workflows",
+            "workflow_runs",
+            "workflow_node_executions",
+            "node_attempts",
         }
     finally:
         engine.dispose()
