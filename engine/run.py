@@ -244,6 +244,8 @@ def start_workflow(
     channel: CommandChannel | None = None,
     run_id: str | None = None,
     snapshot: dict[str, Any] | None = None,
+    replay_of: str | None = None,
+    reused: Mapping[str, dict[str, Any]] | None = None,
     execution_repository: Any = None,
     node_execution_repository: Any = None,
     triggered_from: str = "app-run",
@@ -269,6 +271,8 @@ def start_workflow(
         channel=channel or InMemoryCommandChannel(),
         listeners=listeners,
         snapshot=snapshot,
+        replay_of=replay_of,
+        reused=reused,
     )
     runs = execution_repository or _DiscardRepository()
     nodes = node_execution_repository or (runs if execution_repository is not None else _DiscardRepository())

@@ -21,6 +21,7 @@ from engine.events import (
     NodeExceptionEvent,
     NodeFailedEvent,
     NodeRetryEvent,
+    NodeReusedEvent,
     NodeSkippedEvent,
     NodeStartedEvent,
     NodeStreamChunkEvent,
@@ -208,6 +209,9 @@ class Dispatcher:
         attempt = Attempt(node_id, execution_id, len(failed) if failed else 0, CancelToken())
         self.state.node[node_id] = gs.RUNNING
         self.running[node_id] = attempt
+        if self.top_level and node_id in self.run.reused:
+            self._reuse(attempt, self.run.reused[node_id])
+            return
         if self._inline and node.inline and node is spec.node:
             self._complete(execute(self, node, attempt, _no_stream))
         elif spec.type in CONTAINER_TYPES:
@@ -230,7 +234,14 @@ class Dispatcher:
         message, error_type = error_info(error) if error else ("no result", "NodeError")
         self._fail_attempt(attempt, message, error_type, outcome.finished_at)
 
-    def _succeed(self, attempt: Attempt, result: NodeResult, finished_at: float) -> None:
+    def _succeed(
+        self,
+        attempt: Attempt,
+        result: NodeResult,
+        finished_at: float,
+        event: type = NodeSucceededEvent,
+        **extra: Any,
+    ) -> None:
         node_id = attempt.node_id
         spec = self.graph.nodes[node_id]
         outputs = result.outputs
@@ -252,9 +263,19 @@ class Dispatcher:
             self.run.outputs.update(outputs)
         elif spec.type == "loop-end":
             self.loop_break = True
-        self._emit_ended(NodeSucceededEvent, attempt, result, finished_at)
+        if result.edge_handle != "source":  # replay needs the branch a node took
+            result.metadata["edge_handle"] = result.edge_handle
+        self._emit_ended(event, attempt, result, finished_at, **extra)
         self.state.node[node_id] = gs.SUCCEEDED
         self._route(node_id, result.edge_handle)
+
+    def _reuse(self, attempt: Attempt, record: dict[str, Any]) -> None:
+        """Replay from failure: restore what the original run produced; no work is done."""
+        del self.running[attempt.node_id]
+        attempt.started_at = time.time()
+        handle = str(record.get("edge_handle") or "source")
+        result = NodeResult(outputs=dict(record.get("outputs") or {}), edge_handle=handle)
+        self._succeed(attempt, result, attempt.started_at, event=NodeReusedEvent, reused_from=record["id"])
 
     def _fail_attempt(self, attempt: Attempt, message: str, error_type: str, finished_at: float) -> None:
         node_id = attempt.node_id
