@@ -30,8 +30,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from engine import events as ev
+from engine.lifecycle.node_records import (
+    apply_ended,
+    apply_retry,
+    apply_started,
+    close_node,
+    new_node_execution,
+)
 from engine.lifecycle.records import (
-    NodeAttempt,
     NodeExecution,
     NodeStatus,
     RunStatus,
@@ -131,16 +137,17 @@ class WorkflowCycleManager:
             handler(self, event)
 
     # ------------------------------------------------------------ run events
-    def _on_run_started(self, event: ev.RunStartedEvent) -> None:
+    def _new_run(self, event: ev.EngineEvent) -> WorkflowExecution:
         info = self._info
-        self._execution = WorkflowExecution.new(
+        started = event if isinstance(event, ev.RunStartedEvent) else None
+        return WorkflowExecution.new(
             id=event.run_id,
-            workflow_id=info.id or event.workflow_id,
-            workflow_name=info.name or event.workflow_name,
+            workflow_id=info.id or (started.workflow_id if started else ""),
+            workflow_name=info.name or (started.workflow_name if started else ""),
             version=info.version,
             graph=info.graph_dict,
-            graph_hash=info.graph_hash or event.graph_hash,
-            inputs=event.inputs,
+            graph_hash=info.graph_hash or (started.graph_hash if started else ""),
+            inputs=started.inputs if started else {},
             started_at=event.at,
             seq=event.seq,
             triggered_from=self._triggered_from,
@@ -148,30 +155,17 @@ class WorkflowCycleManager:
             created_by_role=self._created_by_role,
             tenant_id=self._tenant_id,
             app_id=self._app_id,
-            replay_of=event.replay_of,
+            replay_of=started.replay_of if started else None,
         )
+
+    def _on_run_started(self, event: ev.RunStartedEvent) -> None:
+        self._execution = self._new_run(event)
         self._runs.save(self._execution)
 
     def _run_record(self, event: ev.EngineEvent) -> WorkflowExecution:
         """The run record, created from the workflow info if the start was missed."""
         if self._execution is None:
-            info = self._info
-            self._execution = WorkflowExecution.new(
-                id=event.run_id,
-                workflow_id=info.id,
-                workflow_name=info.name,
-                version=info.version,
-                graph=info.graph_dict,
-                graph_hash=info.graph_hash,
-                inputs={},
-                started_at=event.at,
-                seq=event.seq,
-                triggered_from=self._triggered_from,
-                created_by=self._created_by,
-                created_by_role=self._created_by_role,
-                tenant_id=self._tenant_id,
-                app_id=self._app_id,
-            )
+            self._execution = self._new_run(event)
         return self._execution
 
     def _on_run_ended(self, event: ev.RunEndedEvent) -> None:
@@ -179,11 +173,15 @@ class WorkflowCycleManager:
         status = ev.RUN_STATUS_OF_EVENT[type(event)]
         for node in self._node_executions.values():
             if node.status == NodeStatus.RUNNING:
-                self._close_node(
-                    node, event, NodeStatus.TERMINATED, "the run ended while the node was running"
+                close_node(
+                    node,
+                    at=event.at,
+                    seq=event.seq,
+                    status=NodeStatus.TERMINATED,
+                    error="the run ended while the node was running",
                 )
                 self._nodes.save(node)
-        nodes = [n for n in self._node_executions.values()]
+        nodes = list(self._node_executions.values())
         run.status = status
         run.outputs = dict(event.outputs)
         if isinstance(event, ev.RunFailedEvent):
@@ -215,115 +213,28 @@ class WorkflowCycleManager:
         self._runs.save(run)
 
     # ----------------------------------------------------------- node events
-    def _new_node(self, event: ev.NodeEvent, *, created_at: float) -> NodeExecution:
-        metadata: dict[str, Any] = {}
-        if event.container_id is not None:
-            metadata["container_id"] = event.container_id
-        if event.container_index is not None:
-            metadata["container_index"] = event.container_index
-        node = NodeExecution(
-            id=event.node_execution_id,
-            run_id=event.run_id,
-            index=len(self._node_executions) + 1,
-            node_id=event.node_id,
-            node_type=event.node_type,
-            title=event.title,
-            created_at=created_at,
-            metadata=metadata,
-            seq=event.seq,
-        )
-        self._node_executions[node.id] = node
+    def _node(self, event: ev.NodeEvent, created_at: float) -> NodeExecution:
+        node = self._node_executions.get(event.node_execution_id)
+        if node is None:
+            index = len(self._node_executions) + 1
+            node = new_node_execution(event, index=index, created_at=created_at)
+            self._node_executions[node.id] = node
         return node
 
     def _on_node_started(self, event: ev.NodeStartedEvent) -> None:
-        node = self._node_executions.get(event.node_execution_id) or self._new_node(
-            event, created_at=event.at
-        )
-        if event.index:
-            node.index = event.index
-        node.predecessor_node_id = event.predecessor_node_id
-        node.queue_wait = max(0.0, event.at - event.ready_at) if event.ready_at else 0.0
-        node.status = NodeStatus.RUNNING
-        node.seq = event.seq
+        node = self._node(event, event.at)
+        apply_started(node, event)
         self._nodes.save(node)
 
     def _on_node_retry(self, event: ev.NodeRetryEvent) -> None:
-        node = self._node_executions.get(event.node_execution_id)
-        if node is None:
-            node = self._new_node(event, created_at=event.start_at or event.at)
-        started = event.start_at or self._next_attempt_start(node)
-        node.attempts.append(
-            NodeAttempt(
-                index=len(node.attempts),
-                started_at=started,
-                finished_at=event.finished_at or event.at,
-                error=event.error,
-                status=NodeStatus.FAILED,
-            )
-        )
-        node.retry_count = len(node.attempts)
-        node.error = event.error
-        if event.error_type:
-            node.metadata["error_type"] = event.error_type
-        node.seq = event.seq
+        node = self._node(event, event.start_at or event.at)
+        apply_retry(node, event)
         self._nodes.save(node)
 
     def _on_node_ended(self, event: ev.NodeEndedEvent) -> None:
-        node = self._node_executions.get(event.node_execution_id)
-        if node is None:
-            node = self._new_node(event, created_at=event.started_at or event.at)
-        status = ev.NODE_STATUS_OF_EVENT[type(event)]
-        error = getattr(event, "error", "") or getattr(event, "reason", "")
-        node.inputs = dict(event.inputs)
-        node.process_data = dict(event.process_data)
-        node.outputs = dict(event.outputs)
-        node.metadata.update(event.metadata)
-        if isinstance(event, ev.NodeFailedEvent | ev.NodeExceptionEvent) and event.error_type:
-            node.metadata["error_type"] = event.error_type
-        if isinstance(event, ev.NodeExceptionEvent) and event.strategy:
-            node.metadata["error_strategy"] = event.strategy
-        if isinstance(event, ev.NodeReusedEvent):
-            node.metadata["reused_from"] = event.reused_from
-            node.status = status
-            node.error = ""
-            node.finished_at = event.at
-            node.elapsed_time = 0.0
-        else:
-            self._close_node(node, event, status, error, started_at=event.started_at)
-        node.retry_count = max(event.retry_count, len(node.attempts) - 1 if node.attempts else 0)
-        node.seq = event.seq
+        node = self._node(event, event.started_at or event.at)
+        apply_ended(node, event)
         self._nodes.save(node)
-
-    def _next_attempt_start(self, node: NodeExecution) -> float:
-        if node.attempts and node.attempts[-1].finished_at is not None:
-            return node.attempts[-1].finished_at
-        return node.created_at
-
-    def _close_node(
-        self,
-        node: NodeExecution,
-        event: ev.EngineEvent,
-        status: str,
-        error: str,
-        *,
-        started_at: float = 0.0,
-    ) -> None:
-        """Finish the node and its last attempt."""
-        floor = self._next_attempt_start(node)
-        node.attempts.append(
-            NodeAttempt(
-                index=len(node.attempts),
-                started_at=started_at if started_at >= floor else floor,
-                finished_at=event.at,
-                error=error,
-                status=status,
-            )
-        )
-        node.status = status
-        node.error = error
-        node.finished_at = event.at
-        node.elapsed_time = max(0.0, event.at - node.created_at)
-        node.seq = event.seq
 
     def _on_node_skipped(self, event: ev.NodeSkippedEvent) -> None:
         self._skipped.append(event.node_id)

@@ -16,45 +16,27 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from engine.lifecycle.statuses import (
+    TERMINAL,
+    TERMINAL_NODE_STATUSES,
+    TERMINAL_RUN_STATUSES,
+    NodeStatus,
+    RunStatus,
+    is_final,
+)
 from engine.lifecycle.validation import check_fields
 
-
-class RunStatus:
-    RUNNING = "running"
-    SUCCEEDED = "succeeded"
-    PARTIAL_SUCCEEDED = "partial-succeeded"
-    FAILED = "failed"
-    TERMINATED = "terminated"
-    PAUSED = "paused"
-
-    ALL: ClassVar[frozenset[str]] = frozenset(
-        {RUNNING, SUCCEEDED, PARTIAL_SUCCEEDED, FAILED, TERMINATED, PAUSED}
-    )
-    TERMINAL: ClassVar[frozenset[str]] = frozenset({SUCCEEDED, PARTIAL_SUCCEEDED, FAILED, TERMINATED})
-
-
-class NodeStatus:
-    RUNNING = "running"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    EXCEPTION = "exception"
-    TERMINATED = "terminated"
-    SKIPPED = "skipped"
-
-    ALL: ClassVar[frozenset[str]] = frozenset({RUNNING, SUCCEEDED, FAILED, EXCEPTION, TERMINATED, SKIPPED})
-    TERMINAL: ClassVar[frozenset[str]] = frozenset({SUCCEEDED, FAILED, EXCEPTION, TERMINATED, SKIPPED})
-
-
-#: statuses after which a run record never changes again (``paused`` is not one)
-TERMINAL_RUN_STATUSES = RunStatus.TERMINAL
-#: statuses after which a node execution record never changes again
-TERMINAL_NODE_STATUSES = NodeStatus.TERMINAL
-#: every final status of either kind of record
-TERMINAL: frozenset[str] = RunStatus.TERMINAL | NodeStatus.TERMINAL
-
-
-def is_final(status: str) -> bool:
-    return status in TERMINAL
+__all__ = [
+    "TERMINAL",
+    "TERMINAL_NODE_STATUSES",
+    "TERMINAL_RUN_STATUSES",
+    "NodeAttempt",
+    "NodeExecution",
+    "NodeStatus",
+    "RunStatus",
+    "WorkflowExecution",
+    "is_final",
+]
 
 
 _NUM = (int, float)

@@ -19,7 +19,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 1, "postgres"
+PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
 _URL_FIXTURES = {"sqlite": "sqlite_url", "postgresql": "postgres_url"}
 
 
@@ -29,7 +29,7 @@ def _postgres_unavailable() -> str | None:
         with psycopg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname="postgres", connect_timeout=3):
             return None
     except psycopg.Error as exc:
-        return f"PostgreSQL unreachable on {PG_HOST}:{PG_PORT} as {PG_USER}: {exc}".strip()
+        return f"PostgreSQL unreachable on {PG_HOST}:{PG_PORT} as {PG_USER}: {' '.join(str(exc).split())}"
 
 
 def _admin() -> psycopg.Connection:
