@@ -14,9 +14,12 @@ class FlowdeckError(Exception):
 class DslError(FlowdeckError):
     """A workflow file that cannot be loaded: names the file, node and field.
 
-    ``kind`` is a short machine-readable slug (``not-yaml``, ``not-a-dify-app``,
-    ``unknown-node-type``, ``missing-start``, ``dangling-edge``, ``cycle``,
-    ``bad-selector``, ``bad-field``).
+    ``kind`` is a short machine-readable slug: ``not-found``, ``unreadable``,
+    ``too-large``, ``bad-source``, ``not-yaml``, ``bad-document``,
+    ``not-a-dify-app``, ``unsupported-mode``, ``bad-node``, ``duplicate-node``,
+    ``unknown-node-type``, ``missing-start``, ``multiple-start``,
+    ``dangling-parent``, ``dangling-edge``, ``bad-edge``, ``cycle``,
+    ``bad-selector``, ``bad-field``, ``internal`` (a loader bug, never expected).
     """
 
     def __init__(

@@ -173,6 +173,11 @@ class RunHandle:
             index += len(batch)
             yield from batch
 
+    def history(self) -> list[EngineEvent]:
+        """The events so far (does not wait)."""
+        with self._cond:
+            return list(self._events)
+
     def wait_paused(self, timeout: float | None = None) -> dict[str, Any]:
         """Block until the run is paused; returns its snapshot."""
         with self._cond:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from pydantic import ValidationError
@@ -68,7 +69,7 @@ def workflow_requirements(workflow: Workflow, services: Services) -> list[Requir
 
 @app.command()
 def check(
-    workflow: Path = typer.Argument(..., help="A Dify DSL file (YAML)."),
+    workflow: Annotated[Path, typer.Argument(help="A Dify DSL file (YAML).")],
 ) -> None:
     """List the models, tools and retrievers WORKFLOW needs and whether each is available."""
     try:

@@ -200,11 +200,14 @@ def _edges(raw_edges: list[Any], specs: dict[str, NodeSpec], name: str) -> list[
 
 def _container_root(container: NodeSpec, body: dict[str, NodeSpec], name: str) -> str:
     """The body's entry: ``start_node_id`` when it names a body node (old exports
-    point it at the first real node), else the single iteration-/loop-start child."""
+    point it at the first real node), else the single iteration-/loop-start child,
+    else the node flagged ``isIterationStart``/``isLoopStart`` (0.1.x exports)."""
     start_id = getattr(container.data, "start_node_id", None)
     if isinstance(start_id, str | int) and str(start_id) in body:
         return str(start_id)
     starts = [s.id for s in body.values() if s.type in CONTAINER_START_TYPES]
+    if not starts:  # 0.1.x exports flag the first body node instead
+        starts = [s.id for s in body.values() if _flagged_first(s)]
     if len(starts) == 1:
         return starts[0]
     problem = "has no start node inside" if not starts else f"has {len(starts)} start nodes inside"
@@ -215,3 +218,7 @@ def _container_root(container: NodeSpec, body: dict[str, NodeSpec], name: str) -
         node_id=container.id,
         field="data.start_node_id",
     )
+
+
+def _flagged_first(spec: NodeSpec) -> bool:
+    return any(getattr(spec.data, flag, None) is True for flag in ("isIterationStart", "isLoopStart"))

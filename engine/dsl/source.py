@@ -84,7 +84,7 @@ def _decode(raw: bytes, name: str) -> str:
 
 def _parse(text: str, name: str) -> Any:
     try:
-        document = yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader
+        document = yaml.load(text, Loader=_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""

@@ -6,10 +6,10 @@ from engine.graph.graph import (
     Edge,
     Graph,
     NodeSpec,
-    StartVariable,
     VariableDecl,
 )
 from engine.graph.workflow import Workflow
+from engine.nodes.start import StartVariable  # the start node owns it; re-exported for loaders
 
 __all__ = [
     "FAIL_BRANCH_HANDLE",

@@ -67,6 +67,3 @@ class VariableDecl:
     value_type: str
     value: Any = None
     description: str = ""
-
-
-from engine.nodes.start import StartVariable  # noqa: E402  (re-exported: the start node owns it)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.graph.graph import Graph, NodeSpec, StartVariable, VariableDecl
+from engine.graph.graph import Graph, NodeSpec, VariableDecl
+from engine.nodes.start import StartVariable
 
 
 @dataclass(slots=True)

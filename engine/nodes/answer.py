@@ -22,5 +22,5 @@ class AnswerNode(Node):
         return template_selectors(self.data.answer)
 
     def run(self, ctx: NodeContext) -> NodeResult:
-        text = ctx.pool.render(self.data.answer)
+        text = ctx.pool.render(self.data.answer, markdown=True)
         return NodeResult(outputs={"answer": text, "files": []})

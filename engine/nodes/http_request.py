@@ -12,6 +12,7 @@ import base64
 import json
 import uuid
 from typing import Any, ClassVar, Literal
+from urllib.parse import urlencode
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -203,9 +204,13 @@ class HttpRequestNode(Node):
         headers = dict(parse_lines(pool.render(data.headers)))
         headers.update(self._auth_headers(pool))
         params = parse_lines(pool.render(data.params))
-        kwargs: dict[str, Any] = {"headers": headers, "params": params}
+        target = httpx.URL(url)
+        if params:  # keep the URL's own query and add the params after it
+            query = urlencode([*target.params.multi_items(), *params])
+            target = target.copy_with(query=query.encode("ascii"))
+        kwargs: dict[str, Any] = {"headers": headers}
         kwargs.update(self._body(pool, headers))
-        return client.build_request(data.method.upper(), url, **kwargs)
+        return client.build_request(data.method.upper(), target, **kwargs)
 
     def _auth_headers(self, pool: VariablePool) -> dict[str, str]:
         auth = self.data.authorization

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from engine.errors import NodeError
 from engine.nodes.base import BaseNodeData, Node, NodeContext, NodeResult
 from engine.nodes.conditions import Condition, LogicalOperator, evaluate_conditions
-from engine.variables import Selector, as_selector
+from engine.variables import Selector, as_selector, template_selectors
 
 FALSE_HANDLE = "false"
 LEGACY_CASE_ID = "true"
@@ -65,9 +65,13 @@ class IfElseNode(Node):
         self._groups = ["default" if self._legacy else case.model_dump(mode="json") for case in self._cases]
 
     def selectors(self) -> list[Selector]:
-        return [
-            as_selector(condition.variable_selector) for case in self._cases for condition in case.conditions
-        ]
+        found: list[Selector] = []
+        for case in self._cases:
+            for condition in case.conditions:
+                found.append(as_selector(condition.variable_selector))
+                if isinstance(condition.value, str):
+                    found.extend(template_selectors(condition.value))
+        return found
 
     def handles(self) -> list[str]:
         return [*(case.case_id for case in self._cases), FALSE_HANDLE]

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from engine.errors import NodeError
 from engine.nodes.base import BaseNodeData, Node, NodeContext, NodeResult
 from engine.nodes.conditions import file_attribute, is_file, list_filter
-from engine.variables import MISSING, Selector, VariablePool, as_selector
+from engine.variables import MISSING, Selector, VariablePool, as_selector, template_selectors
 
 FilterOperator = Literal[
     "contains", "start with", "end with", "is", "in", "empty",
@@ -94,7 +94,12 @@ class ListOperatorNode(Node):
     data: ListOperatorNodeData
 
     def selectors(self) -> list[Selector]:
-        return [as_selector(self.data.variable)]
+        found = [as_selector(self.data.variable)]
+        for condition in self.data.filter_by.conditions:
+            if isinstance(condition.value, str):
+                found.extend(template_selectors(condition.value))
+        found.extend(template_selectors(self.data.extract_by.serial))
+        return found
 
     def run(self, ctx: NodeContext) -> NodeResult:
         data = self.data

@@ -80,12 +80,15 @@ class Dispatcher:
         self.coordinator = ResponseCoordinator(graph, pool, self._emit_chunk)
         self._inline = run.config.inline_pure_nodes
         self._started = False
+        self.leaf_running = 0  # nodes in flight that are not containers (read by the pause check)
 
     # ------------------------------------------------------------ main loop
     def execute(self) -> Outcome:
         self.run.add_waker(self.wake)
+        self.run.dispatchers.append(self)
         if self.top_level:
             self.run.channel.set_wakeup(self.wake)
+            self.run.wake_top = self.wake
         try:
             if not self._started:
                 self._started = True
@@ -97,6 +100,7 @@ class Dispatcher:
             return self._loop()
         finally:
             self.run.remove_waker(self.wake)
+            self.run.dispatchers.remove(self)
             if self.top_level:
                 self.run.channel.set_wakeup(None)
 
@@ -110,16 +114,15 @@ class Dispatcher:
                 self._take_commands()
             if self._must_stop():
                 return self._stop()
-            if not (self.run.pause_requested and self.top_level):  # container bodies finish
+            if not self.run.pause_requested:
                 self._dispatch_ready()
                 if self._must_stop():
                     return self._stop()
-            if not self.running and not self.timers:
-                if self.run.pause_requested and self.ready and self.top_level:
-                    self._pause()
-                    continue
-                if not self.ready:
-                    return Outcome("succeeded", loop_break=self.loop_break)
+            elif self.top_level and (self.ready or self.running) and self._quiet_everywhere():
+                self._pause()
+                continue
+            if not self.running and not self.timers and not self.ready:
+                return Outcome("succeeded", loop_break=self.loop_break)
             timeout = poll
             left = self.run.deadline_left()
             if left is not None:
@@ -165,16 +168,16 @@ class Dispatcher:
                 self.run.request_terminate(command.reason)
             elif isinstance(command, PauseCommand):
                 self.run.pause_requested = True
+                self.run.wake_all()
             elif isinstance(command, ResumeCommand):
                 self.run.pause_requested = False
+                self.run.wake_all()
 
     # ------------------------------------------------------------ dispatching
     def _dispatch_ready(self) -> None:
         limit = self.run.config.max_steps
         while self.ready:
-            if self.run.terminate_reason is not None or self.failure is not None:
-                return
-            if self.run.pause_requested and self.top_level:
+            if self.run.terminate_reason is not None or self.failure is not None or self.run.pause_requested:
                 return
             node_id = self.ready.popleft()
             counters = self.run.counters
@@ -217,6 +220,8 @@ class Dispatcher:
         elif spec.type in CONTAINER_TYPES:
             self.run.workers.spawn(worker_job(self, node, attempt), name=f"flowdeck-{spec.type}-{node_id}")
         else:
+            self.leaf_running += 1
+            attempt.pooled = True
             self.run.workers.submit(worker_job(self, node, attempt))
 
     # -------------------------------------------------------------- outcomes
@@ -225,6 +230,10 @@ class Dispatcher:
         if self.running.get(attempt.node_id) is not attempt:
             return  # a stale attempt (terminated or failed run)
         del self.running[attempt.node_id]
+        if attempt.pooled:
+            self.leaf_running -= 1
+            if self.run.pause_requested and not self.top_level:
+                self.run.wake_top()  # the pause may now be complete
         if outcome.error is None and outcome.result is not None:
             self._succeed(attempt, outcome.result, outcome.finished_at)
             return
@@ -429,6 +438,7 @@ class Dispatcher:
             self._emit_ended(NodeTerminatedEvent, attempt, NodeResult(), now, reason=reason)
             self.state.node[node_id] = gs.TERMINATED
         self.running.clear()
+        self.leaf_running = 0
         for node_id, timer in list(self.timers.items()):
             timer.cancel()
             failed = self.failed_attempts[node_id]
@@ -438,11 +448,20 @@ class Dispatcher:
         self.timers.clear()
         return outcome
 
+    def _quiet_everywhere(self) -> bool:
+        """No node is working anywhere in the run (containers may be open, their bodies idle)."""
+        return all(d.leaf_running == 0 and not d.timers for d in list(self.run.dispatchers))
+
     def _pause(self) -> None:
-        """No node in flight: publish a snapshot, then wait for resume or terminate."""
+        """Nothing is working: publish a snapshot, then wait for resume or terminate.
+
+        With a container open (its body paused inside) the state spans threads and
+        cannot be written out: the pause holds in this process and the event's
+        snapshot is empty.
+        """
         from engine.scheduler.snapshot import take_snapshot
 
-        snapshot = take_snapshot(self)
+        snapshot = take_snapshot(self) if not self.running else {}
         self.run.emitter.emit(
             RunPausedEvent,
             snapshot=snapshot,
@@ -451,7 +470,7 @@ class Dispatcher:
         )
         paused_at = time.monotonic()
         while self.run.pause_requested and self.run.terminate_reason is None:
-            self.inbox.get()
+            self._handle(self.inbox.get())  # a container may still close its last round
             self._take_commands()
         self.run.started_monotonic += time.monotonic() - paused_at  # paused time is not run time
         if self.run.terminate_reason is None:

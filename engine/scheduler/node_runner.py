@@ -21,6 +21,7 @@ class Attempt:
     number: int  # 0 for the first try
     token: CancelToken
     started_at: float = 0.0
+    pooled: bool = False  # handed to a pool worker (counted as work in flight)
 
 
 @dataclass(slots=True)

@@ -56,6 +56,8 @@ class RunContext:
     pause_requested: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
     _wakers: list[Callable[[], None]] = field(default_factory=list)
+    dispatchers: list[Any] = field(default_factory=list)  # the top level and open container bodies
+    wake_top: Callable[[], None] = field(default=lambda: None)
     _nodes: dict[str, Node] = field(default_factory=dict)
     _ids: Any = field(default_factory=lambda: itertools.count(1))
 

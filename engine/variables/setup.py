@@ -135,7 +135,7 @@ def _check_input(var: StartVariable, value: Any) -> Any:
     if value is None:
         if var.required:
             raise _error(name, "is required")
-        value = var.default
+        value = _fresh(var.default)
         if value is None:
             return None
     if kind in FILE_INPUTS and not var.required and isinstance(value, str) and not value:
@@ -210,7 +210,7 @@ def _json_input(name: str, value: Any) -> Any:
 def _fresh(value: Any) -> Any:
     """A per-run copy of a declared default, so one run never changes another's."""
     if isinstance(value, dict | list):
-        return json.loads(json.dumps(value))
+        return json.loads(json.dumps(value)) if value else type(value)()
     return value
 
 

@@ -90,6 +90,7 @@ class RecordFlusher:
         self._submitted_lock = threading.Lock()
         self._done = threading.Condition()
         self._closing = threading.Event()
+        self._flush_requested = threading.Event()
         self._in_hand: list[tuple[str, str, list[Any]]] = []
         # local backend: rows present at start belong to a process that died; re-send them once
         # remote backend: every row is waiting for the broker
@@ -111,6 +112,7 @@ class RecordFlusher:
         with self._submitted_lock:
             target = self.stats.records_submitted
         self._queue.put(_FLUSH)
+        self._flush_requested.set()
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._done:
             while self.stats.records_handled < target:
@@ -129,6 +131,7 @@ class RecordFlusher:
         flushed = self.flush(timeout)
         self._closing.set()
         self._queue.put(_FLUSH)
+        self._flush_requested.set()
         self._thread.join(max(0.1, timeout / 4))
         if not flushed or self._thread.is_alive():
             leftovers = list(self._in_hand) + self._drain_to_messages()
@@ -162,16 +165,17 @@ class RecordFlusher:
                         self._done.notify_all()
 
     def _collect(self, batch: list[tuple[str, CallerContext, dict[str, Any]]]) -> None:
-        deadline = time.monotonic() + self.flush_interval_s
+        # Sleep through the window instead of waking on every put: a wake-up per record
+        # would make the engine thread hand the GIL over once per save.
+        if self._flush_requested.wait(self.flush_interval_s):
+            self._flush_requested.clear()
         while len(batch) < self.flush_max_records:
-            remaining = deadline - time.monotonic()
             try:
-                item = self._queue.get(timeout=remaining) if remaining > 0 else self._queue.get_nowait()
+                item = self._queue.get_nowait()
             except queue.Empty:
                 return
-            if item is _FLUSH:
-                return
-            batch.append(item)
+            if item is not _FLUSH:
+                batch.append(item)
 
     def _to_messages(
         self, batch: list[tuple[str, CallerContext, dict[str, Any]]]

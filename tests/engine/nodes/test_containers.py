@@ -287,3 +287,23 @@ def test_a_cycle_outside_a_loop_is_rejected() -> None:
     with pytest.raises(DslError) as info:
         load_workflow(wf)
     assert info.value.kind == "cycle"
+
+
+def test_pause_reaches_nodes_inside_an_iteration() -> None:
+    wf = iteration_graph([1, 2, 3, 4])
+    mocks = {"body": {"outputs": {"output": "x"}, "delay_ms": 150}}
+    reference = run_workflow(wf, mocks=mocks, timeout=30)
+    handle = start_workflow(wf, mocks=mocks)
+    for event in handle.events(timeout=30):
+        if isinstance(event, NodeStartedEvent) and event.node_id == "body":
+            break
+    handle.pause()
+    handle.wait_paused(10)
+    time.sleep(0.4)  # paused: no new round may start
+    started_while_paused = [
+        e for e in handle.history() if isinstance(e, NodeStartedEvent) and e.node_id == "body"
+    ]
+    assert len(started_while_paused) == 1
+    handle.resume()
+    result = handle.wait(30)
+    assert result.status == "succeeded" and result.outputs == reference.outputs

@@ -136,6 +136,12 @@ def test_url_headers_and_params_are_templates(base: str) -> None:
     assert seen["query"] == [["q", "books"], ["page", "2"]]
 
 
+def test_params_are_added_to_the_urls_own_query(base: str) -> None:
+    seen = echo(run(node_data(f"{base}/echo?a=1", params="b:2\nb: x y")))
+    assert seen["query"] == [["a", "1"], ["b", "2"], ["b", "x y"]]
+    assert echo(run(node_data(f"{base}/echo?a=1")))["query"] == [["a", "1"]]
+
+
 def test_parse_lines_skips_blank_lines_and_keeps_colons_in_values() -> None:
     assert parse_lines("a: 1\n\nurl: http://x:8/y\nflag") == [
         ("a", "1"),
@@ -280,7 +286,7 @@ def test_flaky_endpoint_is_called_once_per_attempt(base: str, server: _Server) -
 
 
 def test_connection_refused_fails_with_request_error() -> None:
-    with pytest.raises(NodeError, match="Request to http://127.0.0.1:9/x failed") as info:
+    with pytest.raises(NodeError, match=r"Request to http://127\.0\.0\.1:9/x failed") as info:
         run(node_data("http://127.0.0.1:9/x", timeout={"connect": 1}))
     assert info.value.error_type == "HTTPRequestError"
 

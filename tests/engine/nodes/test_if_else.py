@@ -162,3 +162,8 @@ def test_good_workflow_loads(load_single) -> None:
         start_vars=[{"variable": "q", "type": "text-input", "label": "q"}],
     )
     assert workflow.node("node").node.handles() == ["a", "false"]
+
+
+def test_selectors_include_templates_in_expected_values(make_node) -> None:
+    node = make_node(data(case("a", cond(["start", "x"], "is", "{{#other.value#}}!"))))
+    assert node.selectors() == [("start", "x"), ("other", "value")]

@@ -213,3 +213,13 @@ def test_bad_configuration_in_a_workflow(load_single) -> None:
     with pytest.raises(DslError) as info:
         load_single(data(order_by={"enabled": True, "value": "sideways"}), node_id="lo")
     assert (info.value.node_id, info.value.field) == ("lo", "data.order_by.value")
+
+
+def test_selectors_include_templates(make_node) -> None:
+    node = make_node(
+        data(
+            **filtered({"comparison_operator": "is", "value": "{{#start.needle#}}"}),
+            extract_by={"enabled": True, "serial": "{{#start.index#}}"},
+        )
+    )
+    assert node.selectors() == [("start", "items"), ("start", "needle"), ("start", "index")]

@@ -48,7 +48,10 @@ def run(reply: str) -> tuple[dict[str, Any], list[list[Message]]]:
 
 
 def test_extracts_and_converts_typed_parameters() -> None:
-    reply = 'Here: {"city": "Paris", "nights": "2", "breakfast": "yes", "room": "double", "guests": ["Ann", "Bob"]}'
+    reply = (
+        'Here: {"city": "Paris", "nights": "2", "breakfast": "yes", '
+        '"room": "double", "guests": ["Ann", "Bob"]}'
+    )
     out, seen = run(reply)
     assert out["city"] == "Paris" and out["nights"] == 2 and out["breakfast"] is True
     assert out["room"] == "double" and out["guests"] == ["Ann", "Bob"]

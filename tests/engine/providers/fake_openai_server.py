@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from dataclasses import dataclass, field
@@ -60,10 +61,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Connection", "close")
         self.end_headers()
-        try:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             self._events(b)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
         self.close_connection = True
 
     def _send(self, event: dict[str, Any] | str) -> None:

@@ -66,7 +66,7 @@ def test_server_without_usage_gets_an_estimate(openai_server: FakeOpenAIServer) 
 
 def test_http_error_status_fails_with_the_servers_message(openai_server: FakeOpenAIServer) -> None:
     openai_server.behaviour.status = 401
-    with pytest.raises(NodeError, match="returned HTTP 401: .*invalid api key") as info:
+    with pytest.raises(NodeError, match=r"returned HTTP 401: .*invalid api key") as info:
         complete(provider(openai_server), MESSAGES, {}, CancelToken())
     assert info.value.error_type == "ModelServerError"
 

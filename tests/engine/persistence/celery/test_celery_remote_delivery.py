@@ -65,10 +65,11 @@ def pipeline(redis_server: Any, database_url: str, tmp_path: Path) -> Iterator[P
         p.close()
 
 
+@pytest.mark.parametrize("cli", [False, True], ids=["celery-worker", "flowdeck-worker"])
 def test_records_arrive_batched_with_final_status(
-    celery_workers: Any, pipeline: Pipeline, db_engine: Any
+    cli: bool, celery_workers: Any, pipeline: Pipeline, db_engine: Any
 ) -> None:
-    celery_workers()
+    celery_workers(cli=cli)
     managers = [
         drive_run(f"run-{i}", pipeline.runs, pipeline.nodes, nodes=20, retries_on=frozenset({3}))
         for i in range(3)

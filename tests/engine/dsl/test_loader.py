@@ -217,6 +217,18 @@ def test_old_container_without_a_start_node_roots_at_start_node_id(
     assert workflow.subgraphs["iter"].root_id == "echo"
 
 
+def test_oldest_container_flags_its_first_body_node(
+    containers: None, iteration_doc: Callable[..., dict[str, Any]]
+) -> None:
+    doc = iteration_doc(with_start_node=False)
+    for node in doc["workflow"]["graph"]["nodes"]:
+        if node["id"] == "iter":
+            del node["data"]["start_node_id"]
+        if node["id"] == "echo":
+            node["data"]["isIterationStart"] = True
+    assert load_workflow(doc).subgraphs["iter"].root_id == "echo"
+
+
 def test_a_container_body_may_not_be_a_cycle(
     containers: None, iteration_doc: Callable[..., dict[str, Any]]
 ) -> None:
