@@ -8,6 +8,7 @@ wait).  Nothing is persisted unless repositories are passed
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -43,6 +44,8 @@ from engine.scheduler.mocks import load_mocks
 from engine.settings import Settings, default_settings
 
 WorkflowSource = str | Path | Mapping[str, Any] | Workflow
+FLUSH_TIMEOUT_S = 30.0
+log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -113,7 +116,10 @@ class RunHandle:
         try:
             self._engine.run_to_end()
         finally:
-            self._manager.flush()
+            if not self._manager.flush(FLUSH_TIMEOUT_S):
+                log.warning(
+                    "run %s: the run records were not all stored within %s s", self.run_id, FLUSH_TIMEOUT_S
+                )
             with self._cond:
                 self._result = self._build_result()
                 self._done.set()

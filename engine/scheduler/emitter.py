@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from engine.events import EngineEvent
+from engine.events import EngineEvent, is_terminal
 
 Listener = Callable[[EngineEvent], None]
 
@@ -23,13 +23,14 @@ log = logging.getLogger(__name__)
 
 
 class EventEmitter:
-    __slots__ = ("_listeners", "_lock", "_seq", "run_id")
+    __slots__ = ("_closed", "_listeners", "_lock", "_seq", "run_id")
 
     def __init__(self, run_id: str, listeners: list[Listener] | None = None, first_seq: int = 1) -> None:
         self.run_id = run_id
         self._seq = itertools.count(first_seq)
         self._listeners: list[Listener] = list(listeners or [])
         self._lock = threading.Lock()
+        self._closed = False
 
     def add_listener(self, listener: Listener) -> None:
         self._listeners.append(listener)
@@ -39,9 +40,13 @@ class EventEmitter:
         # itertools.count has no peek; its repr carries the next value
         return int(repr(self._seq)[6:-1]) - 1
 
-    def emit(self, cls: type[EngineEvent], **fields: Any) -> EngineEvent:
+    def emit(self, cls: type[EngineEvent], **fields: Any) -> EngineEvent | None:
         with self._lock:  # seq order == delivery order, also across container threads
+            if self._closed:  # nothing follows a run's terminal event
+                log.debug("dropped %s emitted after the run ended", cls.name)
+                return None
             event = cls(run_id=self.run_id, seq=next(self._seq), at=time.time(), **fields)
+            self._closed = is_terminal(event)
             for listener in self._listeners:
                 try:
                     listener(event)

@@ -106,6 +106,7 @@ class GraphEngine:
             error = f"internal engine error: {type(exc).__name__}: {exc}"
         finally:
             run.workers.close()
+        self._await_container_bodies()
         totals = {
             "total_steps": run.counters.steps,
             "total_tokens": run.counters.tokens,
@@ -122,6 +123,12 @@ class GraphEngine:
             self.emitter.emit(RunPartialSucceededEvent, outputs=self._outputs(), **totals)
         else:
             self.emitter.emit(RunSucceededEvent, outputs=self._outputs(), **totals)
+
+    def _await_container_bodies(self, timeout: float = 5.0) -> None:
+        """Let cancelled container bodies record their terminated nodes before the run's end."""
+        deadline = time.monotonic() + timeout
+        while self.run.dispatchers and time.monotonic() < deadline:
+            time.sleep(0.002)
 
     def _outputs(self) -> dict[str, Any]:
         if self.workflow.is_chatflow:

@@ -14,6 +14,8 @@ from engine.events import (
     LoopNextEvent,
     NodeStartedEvent,
     NodeSucceededEvent,
+    NodeTerminatedEvent,
+    is_terminal,
 )
 
 
@@ -165,6 +167,9 @@ def test_terminate_reaches_nodes_inside_an_iteration() -> None:
     assert result.status == "terminated"
     statuses = {(n.node_id, n.status) for n in result.node_executions}
     assert ("it", "terminated") in statuses and ("body", "terminated") in statuses
+    events = handle.history()
+    assert is_terminal(events[-1])  # the body's terminated node is recorded before the run's end
+    assert any(isinstance(e, NodeTerminatedEvent) and e.node_id == "body" for e in events)
 
 
 def loop_graph(count: int, break_at: int | None, *, loop_end_at: int | None = None) -> dict[str, Any]:
