@@ -13,43 +13,29 @@ import threading
 import time
 import uuid
 from collections import deque
-from dataclasses import dataclass
 from typing import Any
 
 from engine.errors import NodeCancelled
 from engine.events import (
-    NodeExceptionEvent,
-    NodeFailedEvent,
-    NodeRetryEvent,
     NodeReusedEvent,
     NodeSkippedEvent,
     NodeStartedEvent,
     NodeStreamChunkEvent,
     NodeSucceededEvent,
-    NodeTerminatedEvent,
-    RunPausedEvent,
-    RunResumedEvent,
 )
 from engine.graph import Graph
-from engine.nodes.base import NodeResult, SubgraphOutcome
+from engine.nodes.base import NodeResult
 from engine.nodes.cancel import CancelToken
 from engine.scheduler import graph_state as gs
 from engine.scheduler.commands import PauseCommand, ResumeCommand, TerminateCommand
+from engine.scheduler.container_runner import CONTAINER_TYPES
+from engine.scheduler.error_handler import handle_failure
 from engine.scheduler.node_runner import Attempt, AttemptOutcome, error_info, execute, worker_job
+from engine.scheduler.outcome import Outcome
 from engine.scheduler.response_coordinator import ResponseCoordinator
 from engine.scheduler.run_context import RunContext
+from engine.scheduler.run_control import pause, quiet_everywhere, stop
 from engine.variables import VariablePool
-
-CONTAINER_TYPES = frozenset({"iteration", "loop"})
-
-
-@dataclass(slots=True)
-class Outcome:
-    status: str  # succeeded | failed | terminated (exceptions are counted on the run)
-    error: str = ""
-    error_type: str = ""
-    failed_node: str | None = None
-    loop_break: bool = False
 
 
 class Dispatcher:
@@ -111,15 +97,15 @@ class Dispatcher:
         poll = self.run.channel.poll_interval if self.top_level else None
         while True:
             if self.top_level:
-                self._take_commands()
+                self.take_commands()
             if self._must_stop():
-                return self._stop()
+                return stop(self)
             if not self.run.pause_requested:
                 self._dispatch_ready()
                 if self._must_stop():
-                    return self._stop()
-            elif self.top_level and (self.ready or self.running) and self._quiet_everywhere():
-                self._pause()
+                    return stop(self)
+            elif self.top_level and (self.ready or self.running) and quiet_everywhere(self.run):
+                pause(self)
                 continue
             if not self.running and not self.timers and not self.ready:
                 return Outcome("succeeded", loop_break=self.loop_break)
@@ -136,20 +122,20 @@ class Dispatcher:
                 message = self.inbox.get(timeout=timeout)
             except queue.Empty:
                 continue
-            self._handle(message)
+            self.handle(message)
             while True:  # apply everything already waiting before dispatching again
                 try:
                     message = self.inbox.get_nowait()
                 except queue.Empty:
                     break
-                self._handle(message)
+                self.handle(message)
 
     def _must_stop(self) -> bool:
         if self.run.terminate_reason is not None or self.failure is not None:
             return True
         return self.cancel is not None and self.cancel.cancelled
 
-    def _handle(self, message: tuple[Any, ...]) -> None:
+    def handle(self, message: tuple[Any, ...]) -> None:
         kind = message[0]
         if kind == "done":
             self._complete(message[1])
@@ -162,7 +148,7 @@ class Dispatcher:
             if self.timers.pop(node_id, None) is not None:
                 self.ready.appendleft(node_id)
 
-    def _take_commands(self) -> None:
+    def take_commands(self) -> None:
         for command in self.run.channel.fetch():
             if isinstance(command, TerminateCommand):
                 self.run.request_terminate(command.reason)
@@ -241,7 +227,7 @@ class Dispatcher:
         if isinstance(error, NodeCancelled) and self._must_stop():
             return
         message, error_type = error_info(error) if error else ("no result", "NodeError")
-        self._fail_attempt(attempt, message, error_type, outcome.finished_at)
+        handle_failure(self, attempt, message, error_type, outcome.finished_at)
 
     def _succeed(
         self,
@@ -274,9 +260,9 @@ class Dispatcher:
             self.loop_break = True
         if result.edge_handle != "source":  # replay needs the branch a node took
             result.metadata["edge_handle"] = result.edge_handle
-        self._emit_ended(event, attempt, result, finished_at, **extra)
+        self.emit_ended(event, attempt, result, finished_at, **extra)
         self.state.node[node_id] = gs.SUCCEEDED
-        self._route(node_id, result.edge_handle)
+        self.route(node_id, result.edge_handle)
 
     def _reuse(self, attempt: Attempt, record: dict[str, Any]) -> None:
         """Replay from failure: restore what the original run produced; no work is done."""
@@ -286,83 +272,7 @@ class Dispatcher:
         result = NodeResult(outputs=dict(record.get("outputs") or {}), edge_handle=handle)
         self._succeed(attempt, result, attempt.started_at, event=NodeReusedEvent, reused_from=record["id"])
 
-    def _fail_attempt(self, attempt: Attempt, message: str, error_type: str, finished_at: float) -> None:
-        node_id = attempt.node_id
-        spec = self.graph.nodes[node_id]
-        retry = spec.data.retry_config
-        failed = self.failed_attempts.setdefault(node_id, [])
-        if retry.retry_enabled and len(failed) < retry.max_retries:
-            failed.append(
-                {
-                    "execution_id": attempt.execution_id,
-                    "index": attempt.number,
-                    "started_at": attempt.started_at,
-                    "finished_at": finished_at,
-                    "error": message,
-                    "error_type": error_type,
-                }
-            )
-            self.run.emitter.emit(
-                NodeRetryEvent,
-                node_execution_id=attempt.execution_id,
-                node_id=node_id,
-                node_type=spec.type,
-                title=spec.title,
-                container_id=self.container_id,
-                container_index=self.container_index,
-                retry_index=len(failed),
-                error=message,
-                error_type=error_type,
-                start_at=attempt.started_at,
-                finished_at=finished_at,
-            )
-            self.coordinator.discard_chunks(node_id)
-            self.state.node[node_id] = gs.RETRYING
-            self._schedule_retry(node_id, retry.retry_interval / 1000.0)
-            return
-        strategy = spec.data.error_strategy
-        error_fields = {"error_message": message, "error_type": error_type}
-        if strategy is None:
-            result = NodeResult()
-            self._emit_ended(
-                NodeFailedEvent, attempt, result, finished_at, error=message, error_type=error_type
-            )
-            self.state.node[node_id] = gs.FAILED
-            self.failure = Outcome("failed", message, error_type, node_id)
-            self.coordinator.resolved(node_id)
-            return
-        node = spec.node
-        outputs = {**node.default_outputs(), **error_fields} if strategy == "default-value" else error_fields
-        handle = "source" if strategy == "default-value" else "fail-branch"
-        result = NodeResult(outputs=outputs)
-        self.pool.set_outputs(node_id, outputs)
-        with self.run.lock:
-            self.run.counters.exceptions += 1
-        if spec.type == "end" and self.top_level:
-            self.run.outputs.update(outputs)
-        self._emit_ended(
-            NodeExceptionEvent,
-            attempt,
-            result,
-            finished_at,
-            error=message,
-            error_type=error_type,
-            strategy=strategy,
-        )
-        self.state.node[node_id] = gs.EXCEPTION
-        self._route(node_id, handle)
-
-    def _schedule_retry(self, node_id: str, delay: float) -> None:
-        if delay <= 0:
-            self.timers[node_id] = _NO_TIMER
-            self.inbox.put(("retry", node_id))
-            return
-        timer = threading.Timer(delay, self.inbox.put, args=(("retry", node_id),))
-        timer.daemon = True
-        self.timers[node_id] = timer
-        timer.start()
-
-    def _route(self, node_id: str, handle: str) -> None:
+    def route(self, node_id: str, handle: str) -> None:
         ready: list[str] = []
         skipped: list[str] = []
         self.state.resolve_out(node_id, handle, ready, skipped)
@@ -392,7 +302,7 @@ class Dispatcher:
             self.ready.extend(ready)
 
     # -------------------------------------------------------------- events
-    def _emit_ended(
+    def emit_ended(
         self, cls: type, attempt: Attempt, result: NodeResult, finished_at: float, **extra: Any
     ) -> None:
         spec = self.graph.nodes[attempt.node_id]
@@ -423,91 +333,6 @@ class Dispatcher:
 
     def emit_container_event(self, cls: type, **fields: Any) -> None:
         self.run.emitter.emit(cls, **fields)
-
-    # ------------------------------------------------------ stop and pause
-    def _stop(self) -> Outcome:
-        """Terminate (command, limit, cancelled container) or fail: end every node in flight."""
-        if self.failure is not None and self.run.terminate_reason is None:
-            reason, outcome = "run failed", self.failure
-        else:
-            reason = self.run.terminate_reason or (self.cancel.reason if self.cancel else "") or "terminated"
-            outcome = Outcome("terminated", reason)
-        now = time.time()
-        for node_id, attempt in list(self.running.items()):
-            attempt.token.cancel(reason)
-            self._emit_ended(NodeTerminatedEvent, attempt, NodeResult(), now, reason=reason)
-            self.state.node[node_id] = gs.TERMINATED
-        self.running.clear()
-        self.leaf_running = 0
-        for node_id, timer in list(self.timers.items()):
-            timer.cancel()
-            failed = self.failed_attempts[node_id]
-            attempt = Attempt(node_id, failed[0]["execution_id"], len(failed), CancelToken(), now)
-            self._emit_ended(NodeTerminatedEvent, attempt, NodeResult(), now, reason=reason)
-            self.state.node[node_id] = gs.TERMINATED
-        self.timers.clear()
-        return outcome
-
-    def _quiet_everywhere(self) -> bool:
-        """No node is working anywhere in the run (containers may be open, their bodies idle)."""
-        return all(d.leaf_running == 0 and not d.timers for d in list(self.run.dispatchers))
-
-    def _pause(self) -> None:
-        """Nothing is working: publish a snapshot, then wait for resume or terminate.
-
-        With a container open (its body paused inside) the state spans threads and
-        cannot be written out: the pause holds in this process and the event's
-        snapshot is empty.
-        """
-        from engine.scheduler.snapshot import take_snapshot
-
-        snapshot = take_snapshot(self) if not self.running else {}
-        self.run.emitter.emit(
-            RunPausedEvent,
-            snapshot=snapshot,
-            elapsed_time=self.run.elapsed(),
-            total_steps=self.run.counters.steps,
-        )
-        paused_at = time.monotonic()
-        while self.run.pause_requested and self.run.terminate_reason is None:
-            self._handle(self.inbox.get())  # a container may still close its last round
-            self._take_commands()
-        self.run.started_monotonic += time.monotonic() - paused_at  # paused time is not run time
-        if self.run.terminate_reason is None:
-            self.run.emitter.emit(RunResumedEvent)
-
-    # ------------------------------------------------------------ containers
-    def subgraph_runner(self, attempt: Attempt) -> Any:
-        if self.graph.nodes[attempt.node_id].type not in CONTAINER_TYPES:
-            return None
-
-        def run_subgraph(
-            subgraph_id: str, pool: VariablePool, *, index: int, cancel: CancelToken
-        ) -> SubgraphOutcome:
-            graph = self.run.workflow.subgraphs[subgraph_id]
-            child = Dispatcher(self.run, graph, pool, container=(subgraph_id, index), cancel=cancel)
-            unregister = cancel.on_cancel(child.wake)
-            try:
-                outcome = child.execute()
-            finally:
-                unregister()
-            return SubgraphOutcome(
-                status=outcome.status,
-                pool=pool,
-                error=outcome.error,
-                error_type=outcome.error_type,
-                loop_break=outcome.loop_break,
-            )
-
-        return run_subgraph
-
-
-class _NoTimer:
-    def cancel(self) -> None:
-        pass
-
-
-_NO_TIMER: Any = _NoTimer()
 
 
 def _no_stream(output: str, chunk: str) -> None:

@@ -36,6 +36,8 @@ def execute(
     dispatcher: Dispatcher, node: Node, attempt: Attempt, stream: Callable[[str, str], None]
 ) -> AttemptOutcome:
     """Run the attempt in the calling thread; never raises."""
+    from engine.scheduler.container_runner import subgraph_runner  # needs Attempt from here
+
     run = dispatcher.run
     ctx = NodeContext(
         run_id=run.run_id,
@@ -46,7 +48,7 @@ def execute(
         cancel=attempt.token,
         services=run.services,
         stream=stream,
-        run_subgraph=dispatcher.subgraph_runner(attempt),
+        run_subgraph=subgraph_runner(dispatcher, attempt),
         emit=dispatcher.emit_container_event,
     )
     attempt.started_at = time.time()
