@@ -92,9 +92,12 @@ class _DiscardRepository:
 class RunHandle:
     """A run in progress, on a thread of its own."""
 
-    def __init__(self, engine: GraphEngine, manager: WorkflowCycleManager) -> None:
+    def __init__(
+        self, engine: GraphEngine, manager: WorkflowCycleManager, *, synchronous: bool = True
+    ) -> None:
         self._engine = engine
         self._manager = manager
+        self._synchronous = synchronous
         self.run_id = engine.run_id
         self.channel: CommandChannel = engine.channel
         self._events: list[EngineEvent] = []
@@ -116,7 +119,9 @@ class RunHandle:
         try:
             self._engine.run_to_end()
         finally:
-            if not self._manager.flush(FLUSH_TIMEOUT_S):
+            # a synchronous store has the records in the database when the run returns;
+            # asynchronous ones (Celery) keep delivering after it, fire-and-forget
+            if self._synchronous and not self._manager.flush(FLUSH_TIMEOUT_S):
                 log.warning(
                     "run %s: the run records were not all stored within %s s", self.run_id, FLUSH_TIMEOUT_S
                 )
@@ -288,7 +293,8 @@ def start_workflow(
     runs = execution_repository or _DiscardRepository()
     nodes = node_execution_repository or (runs if execution_repository is not None else _DiscardRepository())
     manager = WorkflowCycleManager(wf, runs, nodes, triggered_from=triggered_from)
-    return RunHandle(engine, manager)._start()
+    synchronous = all(getattr(repo, "synchronous", True) for repo in (runs, nodes))
+    return RunHandle(engine, manager, synchronous=synchronous)._start()
 
 
 def run_workflow(
