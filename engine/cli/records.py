@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from engine.cli import app
+from engine.cli.theme import STATUS_STYLE
 from engine.lifecycle.records import NodeExecution, RunStatus, WorkflowExecution
 from engine.persistence.protocols import RunQuery
 from engine.persistence.sql import SqlRunStore, open_run_store, upgrade_database
@@ -26,17 +27,6 @@ from engine.settings import Settings, mask_url
 
 db_app = typer.Typer(help="Manage the run-record database.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-
-STATUS_STYLE = {
-    "running": "cyan",
-    "paused": "yellow",
-    "succeeded": "green",
-    "partial-succeeded": "yellow",
-    "exception": "yellow",
-    "failed": "red",
-    "terminated": "magenta",
-    "skipped": "dim",
-}
 
 
 def _out() -> Console:
@@ -79,6 +69,14 @@ def _status(status: str) -> Text:
     return Text(status, style=STATUS_STYLE.get(status, ""))
 
 
+def _table(title: str, columns: list[tuple[str, str]]) -> Table:
+    """A table with ``(name, justify)`` columns that fold long cells."""
+    table = Table(title=title)
+    for column, justify in columns:
+        table.add_column(column, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    return table
+
+
 @app.command("runs")
 def runs_command(
     status: Annotated[str | None, typer.Option(help="Only runs with this status.")] = None,
@@ -115,17 +113,18 @@ def runs_command(
             "no runs recorded" + (" that match" if result.total or status or workflow or search else "")
         )
         return
-    table = Table(title=f"Runs (page {result.page}/{result.pages}, {result.total} in all)")
-    for column, justify in [
-        ("run id", "left"),
-        ("workflow", "left"),
-        ("status", "left"),
-        ("started", "left"),
-        ("elapsed", "right"),
-        ("steps", "right"),
-        ("tokens", "right"),
-    ]:
-        table.add_column(column, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    table = _table(
+        f"Runs (page {result.page}/{result.pages}, {result.total} in all)",
+        [
+            ("run id", "left"),
+            ("workflow", "left"),
+            ("status", "left"),
+            ("started", "left"),
+            ("elapsed", "right"),
+            ("steps", "right"),
+            ("tokens", "right"),
+        ],
+    )
     for r in result.items:
         table.add_row(
             r.id,
@@ -210,19 +209,20 @@ def _short_json(value: Any, limit: int = 300) -> str:
 
 
 def _node_table(nodes: list[NodeExecution]) -> Table:
-    table = Table(title=f"Node executions ({len(nodes)})")
-    for column, justify in [
-        ("#", "right"),
-        ("node", "left"),
-        ("type", "left"),
-        ("status", "left"),
-        ("retries", "right"),
-        ("queue wait", "right"),
-        ("elapsed", "right"),
-        ("attempts", "left"),
-        ("error", "left"),
-    ]:
-        table.add_column(column, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    table = _table(
+        f"Node executions ({len(nodes)})",
+        [
+            ("#", "right"),
+            ("node", "left"),
+            ("type", "left"),
+            ("status", "left"),
+            ("retries", "right"),
+            ("queue wait", "right"),
+            ("elapsed", "right"),
+            ("attempts", "left"),
+            ("error", "left"),
+        ],
+    )
     for n in nodes:
         attempts = "\n".join(
             f"{a.index + 1}. {a.status} {_secs(a.elapsed_time)}" + (f": {a.error}" if a.error else "")

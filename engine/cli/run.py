@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from engine.cli import app
+from engine.cli.theme import STATUS_STYLE
 from engine.errors import FlowdeckError
 from engine.events import (
     NodeEndedEvent,
@@ -27,15 +28,6 @@ from engine.run import RunResult, start_workflow
 from engine.settings import Settings, mask_url
 
 EXIT_CODES = {"succeeded": 0, "partial-succeeded": 0, "failed": 1, "terminated": 3, "paused": 0}
-STATUS_STYLE = {
-    "succeeded": "green",
-    "partial-succeeded": "yellow",
-    "exception": "yellow",
-    "failed": "red",
-    "terminated": "magenta",
-    "skipped": "dim",
-    "running": "cyan",
-}
 
 
 def bad_input(message: str) -> typer.Exit:

@@ -24,6 +24,7 @@ from engine.nodes.assigner_ops import (
     zero_value,
 )
 from engine.nodes.base import BaseNodeData, Node, NodeContext, NodeResult
+from engine.nodes.fields import NoneAsEmptyList
 from engine.variables import MISSING, Selector, VariablePool
 
 WriteMode = Literal["over-write", "append", "clear"]
@@ -53,16 +54,11 @@ class OperationItem(BaseModel):
 class AssignerNodeData(BaseNodeData):
     version: str = "1"
     # v2
-    items: list[OperationItem] = Field(default_factory=list)
+    items: NoneAsEmptyList[OperationItem] = Field(default_factory=list)
     # v1
-    assigned_variable_selector: list[str] = Field(default_factory=list)
-    input_variable_selector: list[str] = Field(default_factory=list)
+    assigned_variable_selector: NoneAsEmptyList[str] = Field(default_factory=list)
+    input_variable_selector: NoneAsEmptyList[str] = Field(default_factory=list)
     write_mode: WriteMode = "over-write"
-
-    @field_validator("items", "assigned_variable_selector", "input_variable_selector", mode="before")
-    @classmethod
-    def _none_list(cls, value: Any) -> Any:
-        return [] if value is None else value
 
     @field_validator("version", mode="before")
     @classmethod

@@ -15,9 +15,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from engine.nodes.comparisons import compare
 from engine.variables import MISSING, VariablePool
@@ -50,16 +50,14 @@ def _numbers_as_text(value: Any) -> Any:
     return value
 
 
+_NUMBERS_AS_TEXT = BeforeValidator(_numbers_as_text)
+
+
 class SubCondition(BaseModel):
     model_config = ConfigDict(extra="allow")
     key: str
     comparison_operator: ComparisonOperator
-    value: str | list[str] | None = None
-
-    @field_validator("value", mode="before")
-    @classmethod
-    def _text(cls, value: Any) -> Any:
-        return _numbers_as_text(value)
+    value: Annotated[str | list[str] | None, _NUMBERS_AS_TEXT] = None
 
 
 class SubVariableCondition(BaseModel):
@@ -72,13 +70,8 @@ class Condition(BaseModel):
     model_config = ConfigDict(extra="allow")
     variable_selector: list[str] = Field(min_length=2)
     comparison_operator: ComparisonOperator
-    value: str | list[str] | bool | list[bool] | None = None
+    value: Annotated[str | list[str] | bool | list[bool] | None, _NUMBERS_AS_TEXT] = None
     sub_variable_condition: SubVariableCondition | None = None
-
-    @field_validator("value", mode="before")
-    @classmethod
-    def _text(cls, value: Any) -> Any:
-        return _numbers_as_text(value)
 
 
 @dataclass(slots=True)

@@ -15,10 +15,11 @@ import json
 from html.parser import HTMLParser
 from typing import Any, ClassVar
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from engine.errors import NodeError
 from engine.nodes.base import BaseNodeData, Node, NodeContext, NodeResult
+from engine.nodes.fields import StrList
 from engine.tools.files import file_extension, file_mime_type, file_name, is_file, read_bytes
 from engine.variables import Selector, as_selector
 
@@ -36,12 +37,7 @@ MIME_EXTENSIONS = {
 
 
 class DocumentExtractorNodeData(BaseNodeData):
-    variable_selector: list[str] = Field(min_length=2)
-
-    @field_validator("variable_selector", mode="before")
-    @classmethod
-    def _selector(cls, value: Any) -> Any:
-        return [str(v) for v in value] if isinstance(value, list) else value
+    variable_selector: StrList = Field(min_length=2)
 
 
 def decode(content: bytes) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 from urllib.parse import urlencode
 
 import httpx
@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from engine.errors import NodeError
 from engine.nodes.base import BaseNodeData, Node, NodeContext, NodeResult
+from engine.nodes.fields import LooseStrList, NoneAsDefaults, NoneAsEmptyStr, none_as
 from engine.providers.interruptible import call_interruptibly
 from engine.tools.files import file_mime_type, file_name, is_file, read_bytes, save_bytes
 from engine.variables import Selector, VariablePool, as_selector, template_selectors
@@ -31,20 +32,10 @@ TEXT_TYPES_EXTRA = ("application/x-www-form-urlencoded", "application/yaml", "ap
 
 class BodyItem(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    key: str = ""
+    key: NoneAsEmptyStr = ""
     type: Literal["text", "file"] = "text"
-    value: str = ""
-    file: list[str] = Field(default_factory=list)
-
-    @field_validator("key", "value", mode="before")
-    @classmethod
-    def _text(cls, value: Any) -> Any:
-        return "" if value is None else value
-
-    @field_validator("file", mode="before")
-    @classmethod
-    def _file(cls, value: Any) -> Any:
-        return [str(v) for v in value or []]
+    value: NoneAsEmptyStr = ""
+    file: LooseStrList = Field(default_factory=list)
 
 
 class HttpBody(BaseModel):
@@ -100,32 +91,17 @@ class Timeouts(BaseModel):
 class HttpRequestNodeData(BaseNodeData):
     method: Method = "get"
     url: str = Field(min_length=1)
-    authorization: Authorization = Field(default_factory=Authorization)
-    headers: str = ""
-    params: str = ""
-    body: HttpBody = Field(default_factory=HttpBody)
-    timeout: Timeouts = Field(default_factory=Timeouts)
-    ssl_verify: bool = True
+    authorization: NoneAsDefaults[Authorization] = Field(default_factory=Authorization)
+    headers: NoneAsEmptyStr = ""
+    params: NoneAsEmptyStr = ""
+    body: NoneAsDefaults[HttpBody] = Field(default_factory=HttpBody)
+    timeout: NoneAsDefaults[Timeouts] = Field(default_factory=Timeouts)
+    ssl_verify: Annotated[bool, none_as(True)] = True
 
     @field_validator("method", mode="before")
     @classmethod
     def _method(cls, value: Any) -> Any:
         return value.lower() if isinstance(value, str) else value
-
-    @field_validator("headers", "params", mode="before")
-    @classmethod
-    def _lines(cls, value: Any) -> Any:
-        return "" if value is None else value
-
-    @field_validator("authorization", "body", "timeout", mode="before")
-    @classmethod
-    def _sections(cls, value: Any) -> Any:
-        return {} if value is None else value
-
-    @field_validator("ssl_verify", mode="before")
-    @classmethod
-    def _verify(cls, value: Any) -> Any:
-        return True if value is None else value
 
 
 def parse_lines(text: str) -> list[tuple[str, str]]:

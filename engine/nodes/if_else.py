@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from engine.errors import NodeError
 from engine.nodes.base import BaseNodeData, Node, NodeContext, NodeResult
 from engine.nodes.conditions import Condition, LogicalOperator, evaluate_conditions
+from engine.nodes.fields import NoneAsEmptyList
 from engine.variables import Selector, as_selector, template_selectors
 
 FALSE_HANDLE = "false"
@@ -26,12 +27,7 @@ class Case(BaseModel):
     model_config = ConfigDict(extra="allow")
     case_id: str = Field(min_length=1)
     logical_operator: LogicalOperator = "and"
-    conditions: list[Condition] = Field(default_factory=list)
-
-    @field_validator("conditions", mode="before")
-    @classmethod
-    def _none_conditions(cls, value: Any) -> Any:
-        return [] if value is None else value
+    conditions: NoneAsEmptyList[Condition] = Field(default_factory=list)
 
 
 class IfElseNodeData(BaseNodeData):

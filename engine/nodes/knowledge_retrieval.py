@@ -10,45 +10,31 @@ retriever ranks.  ``top_k`` comes from ``multiple_retrieval_config`` (v1) or
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from engine.errors import FlowdeckError, NodeError
 from engine.nodes.base import BaseNodeData, Node, NodeContext, NodeResult
+from engine.nodes.fields import NoneAsEmptyDict, NoneAsEmptyStrList, none_as
 from engine.retrieval import NO_RETRIEVER_HINT, RetrievalQuery, RetrieverRegistry, normalise_document
 from engine.variables import Selector, as_selector, to_text
 
 
 class MultipleRetrievalConfig(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    top_k: int = Field(default=4, ge=1, le=100)
+    top_k: Annotated[int, none_as(4)] = Field(default=4, ge=1, le=100)
     score_threshold: float | None = Field(default=None, ge=0)
-
-    @field_validator("top_k", mode="before")
-    @classmethod
-    def _top_k(cls, value: Any) -> Any:
-        return 4 if value is None else value
 
 
 class KnowledgeRetrievalNodeData(BaseNodeData):
-    query_variable_selector: list[str] = Field(min_length=1)
-    dataset_ids: list[str] = Field(default_factory=list)
-    control_space_ids: list[str] = Field(default_factory=list)
+    query_variable_selector: NoneAsEmptyStrList = Field(min_length=1)
+    dataset_ids: NoneAsEmptyStrList = Field(default_factory=list)
+    control_space_ids: NoneAsEmptyStrList = Field(default_factory=list)
     retrieval_mode: Literal["single", "multiple"] = "multiple"
     multiple_retrieval_config: MultipleRetrievalConfig | None = None
     top_n: int | None = Field(default=None, ge=1, le=100)
-    metadata_filters: dict[str, Any] = Field(default_factory=dict)
-
-    @field_validator("query_variable_selector", "dataset_ids", "control_space_ids", mode="before")
-    @classmethod
-    def _strings(cls, value: Any) -> Any:
-        return [str(v) for v in value] if isinstance(value, list) else ([] if value is None else value)
-
-    @field_validator("metadata_filters", mode="before")
-    @classmethod
-    def _filters(cls, value: Any) -> Any:
-        return {} if value is None else value
+    metadata_filters: NoneAsEmptyDict = Field(default_factory=dict)
 
     @property
     def datasets(self) -> list[str]:

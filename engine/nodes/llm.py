@@ -10,11 +10,12 @@ chatflow query; a completion prompt becomes one user message.  ``vision`` and
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from engine.nodes.base import BaseNodeData, Node, NodeContext, NodeResult
+from engine.nodes.fields import LooseStrList, NoneAsDefaults, NoneAsEmptyStr, falsy_as, none_as
 from engine.providers.invoke import provider_for
 from engine.providers.model_config import MemoryConfig, ModelConfig, VariableMapping
 from engine.providers.prompting import (
@@ -30,74 +31,44 @@ from engine.providers.prompting import (
 from engine.providers.protocol import Message, complete
 from engine.variables import Selector, as_selector, template_selectors
 
+EditionType = Annotated[Literal["basic", "jinja2"], falsy_as("basic")]
+
 
 class PromptMessage(BaseModel):
     model_config = ConfigDict(extra="ignore")
     role: Literal["system", "user", "assistant"] = "user"
-    text: str = ""
-    edition_type: Literal["basic", "jinja2"] = "basic"
+    text: NoneAsEmptyStr = ""
+    edition_type: EditionType = "basic"
     jinja2_text: str | None = None
-
-    @field_validator("text", mode="before")
-    @classmethod
-    def _text(cls, value: Any) -> Any:
-        return "" if value is None else value
-
-    @field_validator("edition_type", mode="before")
-    @classmethod
-    def _edition(cls, value: Any) -> Any:
-        return value or "basic"
 
 
 class CompletionPrompt(BaseModel):
     model_config = ConfigDict(extra="ignore")
     text: str = ""
-    edition_type: Literal["basic", "jinja2"] = "basic"
+    edition_type: EditionType = "basic"
     jinja2_text: str | None = None
-
-    @field_validator("edition_type", mode="before")
-    @classmethod
-    def _edition(cls, value: Any) -> Any:
-        return value or "basic"
 
 
 class ContextConfig(BaseModel):
     model_config = ConfigDict(extra="ignore")
     enabled: bool = False
-    variable_selector: list[str] = Field(default_factory=list)
-
-    @field_validator("variable_selector", mode="before")
-    @classmethod
-    def _selector(cls, value: Any) -> Any:
-        return [str(v) for v in value or []]
+    variable_selector: LooseStrList = Field(default_factory=list)
 
 
 class PromptConfig(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    jinja2_variables: list[VariableMapping] = Field(default_factory=list)
+    jinja2_variables: Annotated[list[VariableMapping], falsy_as([])] = Field(default_factory=list)
 
-    @field_validator("jinja2_variables", mode="before")
-    @classmethod
-    def _variables(cls, value: Any) -> Any:
-        return value or []
+
+PromptTemplate = Annotated[list[PromptMessage] | CompletionPrompt, none_as([])]
 
 
 class LLMNodeData(BaseNodeData):
     model: ModelConfig
-    prompt_template: list[PromptMessage] | CompletionPrompt = Field(default_factory=list)
-    prompt_config: PromptConfig = Field(default_factory=PromptConfig)
-    context: ContextConfig = Field(default_factory=ContextConfig)
+    prompt_template: PromptTemplate = Field(default_factory=list)
+    prompt_config: NoneAsDefaults[PromptConfig] = Field(default_factory=PromptConfig)
+    context: NoneAsDefaults[ContextConfig] = Field(default_factory=ContextConfig)
     memory: MemoryConfig | None = None
-
-    @field_validator("prompt_template", mode="before")
-    @classmethod
-    def _prompt(cls, value: Any) -> Any:
-        return [] if value is None else value
-
-    @field_validator("prompt_config", "context", mode="before")
-    @classmethod
-    def _sections(cls, value: Any) -> Any:
-        return {} if value is None else value
 
 
 def _texts(item: PromptMessage | CompletionPrompt) -> str:

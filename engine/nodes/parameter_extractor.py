@@ -10,16 +10,16 @@ a missing or ill-typed one gets its type's empty value and makes
 from __future__ import annotations
 
 import json
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from engine.nodes.base import BaseNodeData, Node, NodeContext, NodeResult
-from engine.providers.invoke import provider_for
+from engine.nodes.fields import NoneAsEmptyList, NoneAsEmptyStr, StrList, falsy_as
+from engine.nodes.model_reply import ask_model, instruction_line, prompt_messages, reply_result
 from engine.providers.json_reply import extract_json_object
 from engine.providers.model_config import MemoryConfig, ModelConfig
-from engine.providers.prompting import load_history
-from engine.providers.protocol import Message, complete
+from engine.providers.protocol import Message
 from engine.variables import Selector, as_selector, template_selectors, to_text
 
 ParamType = Literal[
@@ -33,19 +33,9 @@ class ParameterConfig(BaseModel):
     model_config = ConfigDict(extra="ignore")
     name: str = Field(min_length=1, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     type: ParamType = "string"
-    description: str = ""
+    description: NoneAsEmptyStr = ""
     required: bool = False
-    options: list[str] = Field(default_factory=list)
-
-    @field_validator("description", mode="before")
-    @classmethod
-    def _text(cls, value: Any) -> Any:
-        return "" if value is None else value
-
-    @field_validator("options", mode="before")
-    @classmethod
-    def _options(cls, value: Any) -> Any:
-        return [] if value is None else value
+    options: NoneAsEmptyList[str] = Field(default_factory=list)
 
     @property
     def empty(self) -> Any:
@@ -62,26 +52,11 @@ class ParameterConfig(BaseModel):
 
 class ParameterExtractorNodeData(BaseNodeData):
     model: ModelConfig
-    query: list[str] = Field(min_length=1)
+    query: StrList = Field(min_length=1)
     parameters: list[ParameterConfig] = Field(min_length=1)
-    instruction: str = ""
-    reasoning_mode: Literal["prompt", "function_call"] = "prompt"
+    instruction: NoneAsEmptyStr = ""
+    reasoning_mode: Annotated[Literal["prompt", "function_call"], falsy_as("prompt")] = "prompt"
     memory: MemoryConfig | None = None
-
-    @field_validator("query", mode="before")
-    @classmethod
-    def _selector(cls, value: Any) -> Any:
-        return [str(v) for v in value] if isinstance(value, list) else value
-
-    @field_validator("instruction", mode="before")
-    @classmethod
-    def _instruction(cls, value: Any) -> Any:
-        return "" if value is None else value
-
-    @field_validator("reasoning_mode", mode="before")
-    @classmethod
-    def _mode(cls, value: Any) -> Any:
-        return value or "prompt"
 
     @field_validator("parameters")
     @classmethod
@@ -152,12 +127,11 @@ class ParameterExtractorNode(Node):
         return {"type": "object", "properties": props, "required": required}
 
     def build_messages(self, ctx: NodeContext, query: str) -> list[Message]:
-        instruction = ctx.pool.render(self.data.instruction).strip()
         system = SYSTEM_PROMPT.format(
             schema=json.dumps(self.schema(), ensure_ascii=False),
-            instruction=f"Instructions: {instruction}\n" if instruction else "",
+            instruction=instruction_line(ctx.pool, self.data.instruction),
         )
-        return [Message("system", system), *load_history(ctx, self.data.memory), Message("user", query)]
+        return prompt_messages(ctx, system, self.data.memory, query)
 
     def extract(self, reply: str) -> tuple[dict[str, Any], list[str]]:
         found = extract_json_object(reply)
@@ -180,21 +154,11 @@ class ParameterExtractorNode(Node):
 
     def run(self, ctx: NodeContext) -> NodeResult:
         query = to_text(ctx.pool.get(as_selector(self.data.query)))
-        llm = provider_for(ctx, self.data.model)
-        messages = self.build_messages(ctx, query)
-        result = complete(llm, messages, self.data.model.completion_params, ctx.cancel)
-        values, problems = self.extract(result.text)
-        usage = result.usage.to_dict()
+        messages, reply = ask_model(ctx, self.data.model, query, self.build_messages)
+        values, problems = self.extract(reply.text)
         outputs = {
             **values,
             "__is_success": 0 if problems else 1,
             "__reason": "; ".join(problems) if problems else None,
-            "__usage": usage,
         }
-        return NodeResult(
-            inputs={"query": query},
-            process_data={"prompts": [m.to_dict() for m in messages], "reply": result.text, "usage": usage},
-            outputs=outputs,
-            total_tokens=result.usage.total_tokens,
-            metadata={"total_tokens": result.usage.total_tokens},
-        )
+        return reply_result(query, messages, reply, outputs, "__usage")

@@ -9,46 +9,31 @@ is a branch node: the taken edge handle is the class id.
 from __future__ import annotations
 
 import json
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from engine.nodes.base import BaseNodeData, Node, NodeContext, NodeResult
-from engine.providers.invoke import provider_for
+from engine.nodes.fields import NoneAsEmptyStr, NoneAsEmptyText, StrList
+from engine.nodes.model_reply import ask_model, instruction_line, prompt_messages, reply_result
 from engine.providers.json_reply import extract_json_object
 from engine.providers.model_config import MemoryConfig, ModelConfig
-from engine.providers.prompting import load_history
-from engine.providers.protocol import Message, complete
+from engine.providers.protocol import Message
 from engine.variables import Selector, as_selector, template_selectors, to_text
 
 
 class ClassConfig(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    id: str = Field(min_length=1)
-    name: str = ""
-
-    @field_validator("id", "name", mode="before")
-    @classmethod
-    def _text(cls, value: Any) -> Any:
-        return "" if value is None else str(value)
+    id: NoneAsEmptyText = Field(min_length=1)
+    name: NoneAsEmptyText = ""
 
 
 class QuestionClassifierNodeData(BaseNodeData):
-    query_variable_selector: list[str] = Field(min_length=1)
+    query_variable_selector: StrList = Field(min_length=1)
     model: ModelConfig
     classes: list[ClassConfig] = Field(min_length=1)
-    instruction: str = ""
+    instruction: NoneAsEmptyStr = ""
     memory: MemoryConfig | None = None
-
-    @field_validator("query_variable_selector", mode="before")
-    @classmethod
-    def _selector(cls, value: Any) -> Any:
-        return [str(v) for v in value] if isinstance(value, list) else value
-
-    @field_validator("instruction", mode="before")
-    @classmethod
-    def _instruction(cls, value: Any) -> Any:
-        return "" if value is None else value
 
     @field_validator("classes")
     @classmethod
@@ -82,11 +67,10 @@ class QuestionClassifierNode(Node):
         categories = json.dumps(
             [{"category_id": c.id, "category_name": c.name} for c in self.data.classes], ensure_ascii=False
         )
-        instruction = ctx.pool.render(self.data.instruction).strip()
         system = SYSTEM_PROMPT.format(
-            categories=categories, instruction=f"Instructions: {instruction}\n" if instruction else ""
+            categories=categories, instruction=instruction_line(ctx.pool, self.data.instruction)
         )
-        return [Message("system", system), *load_history(ctx, self.data.memory), Message("user", query)]
+        return prompt_messages(ctx, system, self.data.memory, query)
 
     def choose(self, reply: str) -> ClassConfig:
         classes = self.data.classes
@@ -107,16 +91,7 @@ class QuestionClassifierNode(Node):
 
     def run(self, ctx: NodeContext) -> NodeResult:
         query = to_text(ctx.pool.get(as_selector(self.data.query_variable_selector)))
-        llm = provider_for(ctx, self.data.model)
-        messages = self.build_messages(ctx, query)
-        result = complete(llm, messages, self.data.model.completion_params, ctx.cancel)
-        chosen = self.choose(result.text)
-        usage = result.usage.to_dict()
-        return NodeResult(
-            inputs={"query": query},
-            process_data={"prompts": [m.to_dict() for m in messages], "reply": result.text, "usage": usage},
-            outputs={"class_name": chosen.name, "class_id": chosen.id, "usage": usage},
-            edge_handle=chosen.id,
-            total_tokens=result.usage.total_tokens,
-            metadata={"total_tokens": result.usage.total_tokens},
-        )
+        messages, reply = ask_model(ctx, self.data.model, query, self.build_messages)
+        chosen = self.choose(reply.text)
+        outputs = {"class_name": chosen.name, "class_id": chosen.id}
+        return reply_result(query, messages, reply, outputs, "usage", edge_handle=chosen.id)

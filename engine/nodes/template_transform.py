@@ -10,15 +10,16 @@ built once; compiled templates are cached by their text.  Output longer than
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from jinja2 import Template, TemplateError
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field
 
 from engine.errors import NodeError
 from engine.nodes.base import BaseNodeData, Node, NodeContext, NodeResult
-from engine.variables import MISSING, Selector, as_selector
+from engine.nodes.fields import NoneAsEmptyList, NoneAsEmptyStr, VariableBinding, VariableBindings
+from engine.variables import Selector
 
 MAX_OUTPUT_LENGTH = 400_000
 
@@ -31,30 +32,13 @@ def compile_template(source: str) -> Template:
     return _ENVIRONMENT.from_string(source)
 
 
-class TemplateVariable(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    variable: str
-    value_selector: list[str] = Field(default_factory=list)
-
-    @field_validator("value_selector", mode="before")
-    @classmethod
-    def _none_selector(cls, value: Any) -> Any:
-        return [] if value is None else value
+class TemplateVariable(VariableBinding):
+    """One ``{variable, value_selector}`` entry of the template's ``variables``."""
 
 
 class TemplateTransformNodeData(BaseNodeData):
-    template: str = ""
-    variables: list[TemplateVariable] = Field(default_factory=list)
-
-    @field_validator("variables", mode="before")
-    @classmethod
-    def _none_variables(cls, value: Any) -> Any:
-        return [] if value is None else value
-
-    @field_validator("template", mode="before")
-    @classmethod
-    def _none_template(cls, value: Any) -> Any:
-        return "" if value is None else value
+    template: NoneAsEmptyStr = ""
+    variables: NoneAsEmptyList[TemplateVariable] = Field(default_factory=list)
 
 
 class TemplateTransformNode(Node):
@@ -64,16 +48,13 @@ class TemplateTransformNode(Node):
 
     def __init__(self, node_id: str, data: BaseNodeData) -> None:
         super().__init__(node_id, data)
-        self._bindings = [(v.variable, as_selector(v.value_selector)) for v in self.data.variables]
+        self._variables = VariableBindings(self.data.variables)
 
     def selectors(self) -> list[Selector]:
-        return [selector for _, selector in self._bindings if selector]
+        return self._variables.selectors()
 
     def run(self, ctx: NodeContext) -> NodeResult:
-        variables: dict[str, Any] = {}
-        for name, selector in self._bindings:
-            value = ctx.pool.lookup(selector) if selector else MISSING
-            variables[name] = None if value is MISSING else value
+        variables = self._variables.read(ctx.pool)
         try:
             rendered = compile_template(self.data.template).render(**variables)
         except SecurityError as exc:

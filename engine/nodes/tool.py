@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from engine.errors import FlowdeckError, NodeError
 from engine.nodes.base import BaseNodeData, Node, NodeContext, NodeResult
+from engine.nodes.fields import NoneAsEmptyStr
 from engine.tools import ToolRegistry, as_result, default_registry, provider_candidates
 from engine.variables import Selector, VariablePool, as_selector, template_selectors
 
@@ -60,11 +61,11 @@ def _as_input(value: Any) -> Any:
 
 
 class ToolNodeData(BaseNodeData):
-    provider_id: str = ""
-    provider_type: str = "builtin"
-    provider_name: str = ""
+    provider_id: NoneAsEmptyStr = ""
+    provider_type: NoneAsEmptyStr = "builtin"
+    provider_name: NoneAsEmptyStr = ""
     tool_name: str = Field(min_length=1)
-    tool_label: str = ""
+    tool_label: NoneAsEmptyStr = ""
     tool_parameters: dict[str, ToolInput] = Field(default_factory=dict)
     tool_configurations: dict[str, ToolInput] = Field(default_factory=dict)
 
@@ -76,11 +77,6 @@ class ToolNodeData(BaseNodeData):
         if isinstance(value, dict):
             return {str(k): _as_input(v) for k, v in value.items()}
         return value
-
-    @field_validator("provider_id", "provider_type", "provider_name", "tool_label", mode="before")
-    @classmethod
-    def _text(cls, value: Any) -> Any:
-        return "" if value is None else value
 
     @property
     def providers(self) -> list[str]:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from engine.nodes.base import BaseNodeData, Node, NodeContext, NodeResult
+from engine.nodes.fields import NoneAsEmptyList
 from engine.variables import MISSING, Selector
 
 SegmentTypeName = Literal[
@@ -21,33 +22,23 @@ SegmentTypeName = Literal[
 ]  # fmt: skip
 
 
-def _none_list(value: Any) -> Any:
-    return [] if value is None else value
-
-
 class Group(BaseModel):
     model_config = ConfigDict(extra="allow")
     group_name: str = Field(min_length=1)
     output_type: SegmentTypeName = "any"
-    variables: list[list[str]] = Field(default_factory=list)
-
-    _lists = field_validator("variables", mode="before")(_none_list)
+    variables: NoneAsEmptyList[list[str]] = Field(default_factory=list)
 
 
 class AdvancedSettings(BaseModel):
     model_config = ConfigDict(extra="allow")
     group_enabled: bool = False
-    groups: list[Group] = Field(default_factory=list)
-
-    _lists = field_validator("groups", mode="before")(_none_list)
+    groups: NoneAsEmptyList[Group] = Field(default_factory=list)
 
 
 class VariableAggregatorNodeData(BaseNodeData):
     output_type: SegmentTypeName = "any"
-    variables: list[list[str]] = Field(default_factory=list)
+    variables: NoneAsEmptyList[list[str]] = Field(default_factory=list)
     advanced_settings: AdvancedSettings | None = None
-
-    _lists = field_validator("variables", mode="before")(_none_list)
 
 
 Candidates = tuple[tuple[Selector, str], ...]  # (selector, input key)
