@@ -2,33 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from engine.nodes.base import BaseNodeData, Node, NodeContext, NodeResult
+from engine.nodes.fields import NoneAsEmptyList, NoneAsEmptyStrList
 from engine.variables import Selector, as_selector
 
 
 class OutputVariable(BaseModel):
     model_config = ConfigDict(extra="allow")
     variable: str
-    value_selector: list[str] = Field(default_factory=list)
+    value_selector: NoneAsEmptyStrList = Field(default_factory=list)
     value_type: str | None = None
-
-    @field_validator("value_selector", mode="before")
-    @classmethod
-    def _selector(cls, value: Any) -> Any:
-        return [] if value is None else [str(v) for v in value]
 
 
 class EndNodeData(BaseNodeData):
-    outputs: list[OutputVariable] = Field(default_factory=list)
-
-    @field_validator("outputs", mode="before")
-    @classmethod
-    def _none_outputs(cls, value: Any) -> Any:
-        return [] if value is None else value
+    outputs: NoneAsEmptyList[OutputVariable] = Field(default_factory=list)
 
 
 class EndNode(Node):

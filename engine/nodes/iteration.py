@@ -12,37 +12,29 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from engine.errors import NodeError
 from engine.events import IterationFinishedEvent, IterationNextEvent, IterationStartedEvent
 from engine.nodes.base import BaseNodeData, Node, NodeContext, NodeResult, SubgraphOutcome
 from engine.nodes.container_support import conversation_writes, run_round
+from engine.nodes.fields import NoneAsEmptyStrList, none_as
 from engine.variables import MISSING, Selector, as_selector
 
+NoneAsFalse = Annotated[bool, none_as(False)]
 ErrorMode = Literal["terminated", "continue-on-error", "remove-abnormal-output"]
 
 
 class IterationNodeData(BaseNodeData):
-    iterator_selector: list[str] = Field(min_length=2)
-    output_selector: list[str] = Field(default_factory=list)
+    iterator_selector: NoneAsEmptyStrList = Field(min_length=2)
+    output_selector: NoneAsEmptyStrList = Field(default_factory=list)
     start_node_id: str | None = None
-    is_parallel: bool = False
+    is_parallel: NoneAsFalse = False
     parallel_nums: int = Field(default=10, ge=1, le=100)
     error_handle_mode: ErrorMode = "terminated"
-    flatten_output: bool = True
-
-    @field_validator("iterator_selector", "output_selector", mode="before")
-    @classmethod
-    def _selector(cls, value: Any) -> Any:
-        return [] if value is None else [str(v) for v in value]
-
-    @field_validator("flatten_output", "is_parallel", mode="before")
-    @classmethod
-    def _bool(cls, value: Any) -> Any:
-        return False if value is None else value
+    flatten_output: NoneAsFalse = True
 
 
 class IterationNode(Node):

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from engine.errors import NodeError
 from engine.events import LoopFinishedEvent, LoopNextEvent, LoopStartedEvent
 from engine.nodes.base import BaseNodeData, Node, NodeContext, NodeResult
 from engine.nodes.conditions import Condition, evaluate_conditions
 from engine.nodes.container_support import conversation_writes, run_round
+from engine.nodes.fields import NoneAsEmptyList
 from engine.variables import MISSING, Selector, VariablePool, as_selector
 
 
@@ -31,16 +32,11 @@ class LoopVariable(BaseModel):
 
 class LoopNodeData(BaseNodeData):
     loop_count: int = Field(default=10, ge=0, le=100_000)
-    break_conditions: list[Condition] = Field(default_factory=list)
+    break_conditions: NoneAsEmptyList[Condition] = Field(default_factory=list)
     logical_operator: Literal["and", "or"] = "and"
-    loop_variables: list[LoopVariable] = Field(default_factory=list)
+    loop_variables: NoneAsEmptyList[LoopVariable] = Field(default_factory=list)
     start_node_id: str | None = None
     error_handle_mode: str = "terminated"
-
-    @field_validator("break_conditions", "loop_variables", mode="before")
-    @classmethod
-    def _none_list(cls, value: Any) -> Any:
-        return [] if value is None else value
 
 
 class LoopNode(Node):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from engine.nodes.base import BaseNodeData, Node, NodeContext, NodeResult
+from engine.nodes.fields import NoneAsEmptyList, NoneAsEmptyText
 from engine.variables import SYSTEM
 
 
@@ -16,30 +17,15 @@ class StartVariable(BaseModel):
     model_config = ConfigDict(extra="allow")
     variable: str
     type: str = "text-input"
-    label: str = ""
+    label: NoneAsEmptyText = ""
     required: bool = False
     default: Any = None
-    options: list[str] = Field(default_factory=list)
+    options: NoneAsEmptyList[str] = Field(default_factory=list)
     max_length: int | None = None
-
-    @field_validator("options", mode="before")
-    @classmethod
-    def _none_options(cls, value: Any) -> Any:
-        return [] if value is None else value
-
-    @field_validator("label", mode="before")
-    @classmethod
-    def _label_text(cls, value: Any) -> Any:
-        return "" if value is None else str(value) if not isinstance(value, str) else value
 
 
 class StartNodeData(BaseNodeData):
-    variables: list[StartVariable] = Field(default_factory=list)
-
-    @field_validator("variables", mode="before")
-    @classmethod
-    def _none_variables(cls, value: Any) -> Any:
-        return [] if value is None else value
+    variables: NoneAsEmptyList[StartVariable] = Field(default_factory=list)
 
 
 class StartNode(Node):
