@@ -53,6 +53,10 @@ def split_document(document: Any, name: str) -> WorkflowDocument:
             version="graph",
             nodes=_list(document, "nodes", name),
             edges=_list(document, "edges", name),
+            environment=_variables(
+                document.get("environment_variables"), name, "environment_variables", env=True
+            ),
+            conversation=_variables(document.get("conversation_variables"), name, "conversation_variables"),
         )
     app = document.get("app")
     workflow = document.get("workflow")

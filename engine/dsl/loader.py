@@ -20,6 +20,7 @@ from engine.dsl.source import read_document
 from engine.dsl.validation import check_acyclic, check_selectors, check_start_variables
 from engine.errors import DslError
 from engine.graph import SOURCE_HANDLE, Edge, Graph, NodeSpec, Workflow
+from engine.variables.pool import MASK
 
 
 def load_workflow(source: str | Path | bytes | Mapping[str, Any] | Workflow) -> Workflow:
@@ -107,7 +108,7 @@ def _build(doc: WorkflowDocument, name: str) -> Workflow:
     start_spec = graph.nodes[graph.root_id]
     start_variables = check_start_variables(start_spec, name)
 
-    graph_dict = {"nodes": doc.nodes, "edges": doc.edges}
+    graph_dict = snapshot_document(doc)
     graph_hash = hashlib.sha256(
         json.dumps(graph_dict, sort_keys=True, ensure_ascii=False, default=str).encode()
     ).hexdigest()
@@ -124,6 +125,32 @@ def _build(doc: WorkflowDocument, name: str) -> Workflow:
         graph_dict=graph_dict,
         graph_hash=graph_hash,
     )
+
+
+def snapshot_document(doc: WorkflowDocument) -> dict[str, Any]:
+    """The bare graph form of ``doc``, self-contained for records and replay.
+
+    Mode, name and declared variables travel with the nodes and edges so a run can be
+    replayed from its record alone; secret values are masked (a replay from the record
+    needs them configured again).
+    """
+    snapshot: dict[str, Any] = {"name": doc.name, "mode": doc.mode, "nodes": doc.nodes, "edges": doc.edges}
+    if doc.environment:
+        snapshot["environment_variables"] = [
+            {
+                "name": v.name,
+                "value_type": v.value_type,
+                "value": MASK if v.value_type == "secret" else v.value,
+                "description": v.description,
+            }
+            for v in doc.environment
+        ]
+    if doc.conversation:
+        snapshot["conversation_variables"] = [
+            {"name": v.name, "value_type": v.value_type, "value": v.value, "description": v.description}
+            for v in doc.conversation
+        ]
+    return snapshot
 
 
 def _levels(specs: dict[str, NodeSpec], name: str) -> dict[str | None, dict[str, NodeSpec]]:

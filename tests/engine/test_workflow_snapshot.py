@@ -1,0 +1,53 @@
+"""A run's graph snapshot is self-contained: a chatflow replays from its record alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine import load_workflow, run_workflow
+from tests.conftest import corpus_dir
+
+CHATFLOW = {
+    "name": "echo",
+    "mode": "advanced-chat",
+    "environment_variables": [
+        {"name": "prefix", "value_type": "string", "value": "> "},
+        {"name": "token", "value_type": "secret", "value": "s3cr3t"},
+    ],
+    "conversation_variables": [{"name": "topic", "value_type": "string", "value": "weather"}],
+    "nodes": [
+        {"id": "start", "data": {"type": "start", "title": "Start", "variables": []}},
+        {
+            "id": "answer",
+            "data": {
+                "type": "answer",
+                "answer": "{{#env.prefix#}}{{#sys.query#}} ({{#conversation.topic#}})",
+            },
+        },
+    ],
+    "edges": [{"id": "e", "source": "start", "target": "answer"}],
+}
+
+
+def test_snapshot_keeps_mode_and_variables_and_masks_secrets() -> None:
+    wf = load_workflow(CHATFLOW)
+    snapshot = wf.graph_dict
+    assert snapshot["mode"] == "advanced-chat" and snapshot["name"] == "echo"
+    assert {v["name"]: v["value"] for v in snapshot["environment_variables"]} == {
+        "prefix": "> ",
+        "token": "******",
+    }
+    again = load_workflow(snapshot)
+    assert again.is_chatflow and again.graph_hash == wf.graph_hash
+    result = run_workflow(again, system={"query": "hi"})
+    assert result.outputs == {"answer": "> hi (weather)", "files": []}
+
+
+def test_corpus_chatflow_snapshot_reloads_as_a_chatflow() -> None:
+    corpus = corpus_dir()
+    if corpus is None:
+        pytest.skip("Dify corpus not found (FLOWDECK_DIFY_CORPUS or ../shared/dify-dsl)")
+    wf = load_workflow(corpus / "test_streaming_conversation_variables.yml")
+    again = load_workflow(wf.graph_dict)
+    assert again.mode == wf.mode == "advanced-chat"
+    assert [v.name for v in again.conversation] == [v.name for v in wf.conversation]
