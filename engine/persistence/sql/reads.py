@@ -6,9 +6,9 @@ from typing import Any
 
 from sqlalchemy import Engine, Select, Text, cast, func, or_, select
 
-from engine.lifecycle.records import NodeAttempt, NodeExecution, WorkflowExecution
+from engine.lifecycle.records import NodeExecution, WorkflowExecution
 from engine.persistence.protocols import DurationPoint, RunPage, RunQuery
-from engine.persistence.sql.models import NodeAttemptRow, NodeExecutionRow, WorkflowRow, WorkflowRunRow
+from engine.persistence.sql.models import NodeExecutionRow, WorkflowRow, WorkflowRunRow
 
 _RUN_COLUMNS = [c for c in WorkflowRunRow.__table__.columns]  # type: ignore[attr-defined]
 
@@ -100,35 +100,17 @@ _NODE_COLUMNS = [c for c in NodeExecutionRow.__table__.columns]  # type: ignore[
 
 
 def get_node_executions(engine: Engine, run_id: str) -> list[NodeExecution]:
-    node_stmt = (
+    """A run's node executions with their attempts, by ``index``."""
+    stmt = (
         select(NodeExecutionRow)
         .where(NodeExecutionRow.run_id == run_id)
         .order_by(NodeExecutionRow.index, NodeExecutionRow.created_at, NodeExecutionRow.id)
     )
-    attempt_stmt = (
-        select(NodeAttemptRow)
-        .where(NodeAttemptRow.run_id == run_id)
-        .order_by(NodeAttemptRow.node_execution_id, NodeAttemptRow.index)
-    )
     with engine.connect() as conn:
-        node_rows = conn.execute(node_stmt).all()
-        attempt_rows = conn.execute(attempt_stmt).all()
-    attempts: dict[str, list[NodeAttempt]] = {}
-    for a in attempt_rows:
-        attempts.setdefault(a.node_execution_id, []).append(
-            NodeAttempt(
-                index=a.index,
-                started_at=a.started_at,
-                finished_at=a.finished_at,
-                error=a.error,
-                status=a.status,
-            )
-        )
+        rows = conn.execute(stmt).all()
     nodes: list[NodeExecution] = []
-    for row in node_rows:
+    for row in rows:
         data = {c.name: getattr(row, c.name) for c in _NODE_COLUMNS}
         data["metadata"] = data.pop("execution_metadata")
-        node = NodeExecution.from_dict(data)
-        node.attempts = attempts.get(node.id, [])
-        nodes.append(node)
+        nodes.append(NodeExecution.from_dict(data))
     return nodes

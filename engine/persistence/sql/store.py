@@ -2,7 +2,9 @@
 
 ``save`` snapshots the record and queues it for the write-behind thread (no
 database round-trip in the engine's dispatcher thread); ``flush`` waits until
-the queue is written.  Reads go straight to the database.
+the queue is written.  A node execution's snapshot is the database row itself
+(a tuple, JSON columns encoded): no ``to_dict()`` copy to allocate and encode
+later.  Reads go straight to the database.
 
     store = open_run_store(settings.database_url)   # upgrades the schema
     manager = WorkflowCycleManager(info, store, store)
@@ -19,21 +21,26 @@ from engine.lifecycle.records import NodeExecution, WorkflowExecution
 from engine.persistence.protocols import DurationPoint, RunPage, RunQuery
 from engine.persistence.sql import reads
 from engine.persistence.sql.database import create_engine_for, upgrade_database
+from engine.persistence.sql.row_encoding import node_record_row
 from engine.persistence.sql.writer import NODE, RUN, WriteBehindWriter
 
 
 class SqlRunStore:
     """Implements ``WorkflowExecutionRepository`` and ``WorkflowNodeExecutionRepository``."""
 
-    def __init__(self, engine: Engine, *, owns_engine: bool = False, linger_s: float = 0.002) -> None:
+    def __init__(self, engine: Engine, *, owns_engine: bool = False, max_delay_s: float = 0.1) -> None:
         self.engine = engine
         self._owns_engine = owns_engine
-        self._writer = WriteBehindWriter(engine, linger_s=linger_s)
+        self._writer = WriteBehindWriter(engine, max_delay_s=max_delay_s)
 
     # ---------------------------------------------------------------- writes
     def save(self, record: WorkflowExecution | NodeExecution) -> None:
-        kind = RUN if isinstance(record, WorkflowExecution) else NODE
-        self._writer.submit(kind, record.to_dict())
+        if isinstance(record, NodeExecution):
+            self._writer.submit(NODE, record.id, record.seq, node_record_row(record))
+        elif isinstance(record, WorkflowExecution):
+            self._writer.submit(RUN, record.id, record.seq, record.to_dict())
+        else:
+            raise TypeError(f"expected a WorkflowExecution or NodeExecution, got {type(record).__name__}")
 
     def flush(self, timeout: float | None = None) -> bool:
         return self._writer.flush(timeout)

@@ -1,15 +1,19 @@
 """Idempotent, order-proof bulk writes of run records.
 
 :func:`upsert_runs` and :func:`upsert_node_executions` take records in their
-``to_dict()`` form (what the Celery tasks carry) and write them in one
-statement per table.  Each row is an ``INSERT ... ON CONFLICT DO UPDATE ...
-WHERE stored.seq < excluded.seq``: a stale, repeated or out-of-order write never
-moves a record backwards, so the functions can be called any number of times,
-in any order, and converge to the record with the highest ``seq``.
+``to_dict()`` form (what the Celery tasks carry) and write them with one
+``executemany`` per table.  Each row is an ``INSERT ... ON CONFLICT DO UPDATE
+... WHERE stored.seq < excluded.seq``: a stale, repeated or out-of-order write
+never moves a record backwards, so the functions can be called any number of
+times, in any order, and converge to the record with the highest ``seq``.
 
 ``target`` is an ``Engine`` (one transaction is opened and committed), or a
 ``Connection`` / ``Session`` (the caller owns the transaction).  Both return
-how many rows changed a stored record (attempt rows are not counted).
+how many rows changed a stored record.
+
+Rows go to the driver as tuples with their JSON pre-serialised
+(:mod:`engine.persistence.sql.row_encoding`): SQLAlchemy's per-row parameter
+processing cost more than the database itself.
 """
 
 from __future__ import annotations
@@ -17,22 +21,16 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from engine.lifecycle.records import NodeExecution, WorkflowExecution
-from engine.persistence.sql.models import NodeAttemptRow, NodeExecutionRow, WorkflowRow, WorkflowRunRow
+from engine.persistence.sql import row_encoding as enc
 
 Target = Engine | Connection | Session
-
-_RUNS: Table = WorkflowRunRow.__table__  # type: ignore[assignment]
-_NODES: Table = NodeExecutionRow.__table__  # type: ignore[assignment]
-_ATTEMPTS: Table = NodeAttemptRow.__table__  # type: ignore[assignment]
-_WORKFLOWS: Table = WorkflowRow.__table__  # type: ignore[assignment]
 
 
 def graph_content_hash(graph: Mapping[str, Any]) -> str:
@@ -55,31 +53,26 @@ def upsert_runs(
     runs = _latest(_as_dict(r, WorkflowExecution, validate) for r in records)
     if not runs:
         return 0
-    workflows: dict[str, dict[str, Any]] = {}
-    rows: list[dict[str, Any]] = []
+    workflows: dict[str, tuple[Any, ...]] = {}
+    rows: list[tuple[Any, ...]] = []
     now = time.time()
     for run in runs:
-        row = dict(run)
-        graph = row.pop("graph")
-        graph_hash = row["graph_hash"] or (graph_content_hash(graph) if graph else "")
-        row["graph_hash"] = graph_hash
+        graph = run["graph"]
+        graph_hash = run["graph_hash"] or (graph_content_hash(graph) if graph else "")
         if graph and graph_hash not in workflows:
-            workflows[graph_hash] = {
-                "graph_hash": graph_hash,
-                "workflow_id": row["workflow_id"],
-                "name": row["workflow_name"],
-                "version": row["version"],
-                "graph": graph,
-                "created_at": now,
-            }
-        rows.append(row)
+            workflows[graph_hash] = enc.workflow_row(graph_hash, run, graph, now)
+        rows.append(enc.run_row(run, graph_hash))
 
-    def write(conn: Connection | Session) -> int:
-        insert = _insert_for(conn)
+    def write(conn: Connection) -> int:
         if workflows:
-            stmt = insert(_WORKFLOWS).on_conflict_do_nothing(index_elements=["graph_hash"])
-            conn.execute(stmt, list(workflows.values()))
-        return _guarded_upsert(conn, _RUNS, rows)
+            _execute(
+                conn,
+                enc.insert_ignore_sql,
+                enc.WORKFLOWS.name,
+                enc.WORKFLOW_COLUMNS,
+                list(workflows.values()),
+            )
+        return _execute(conn, enc.upsert_sql, enc.RUNS.name, enc.RUN_COLUMNS, rows)
 
     return _in_transaction(target, write)
 
@@ -90,28 +83,17 @@ def upsert_node_executions(
     *,
     validate: bool = True,
 ) -> int:
-    """Upsert node executions and their attempts guarded by ``seq`` (see :func:`upsert_runs`)."""
+    """Upsert node executions (their attempts included) guarded by ``seq`` (see :func:`upsert_runs`)."""
     nodes = _latest(_as_dict(r, NodeExecution, validate) for r in records)
     if not nodes:
         return 0
-    rows: list[dict[str, Any]] = []
-    attempts: list[dict[str, Any]] = []
-    for node in nodes:
-        row = dict(node)
-        row["execution_metadata"] = row.pop("metadata")
-        for attempt in row.pop("attempts"):
-            attempts.append(
-                {**attempt, "node_execution_id": row["id"], "run_id": row["run_id"], "seq": row["seq"]}
-            )
-        rows.append(row)
+    rows = [enc.node_row(n) for n in nodes]
+    return _in_transaction(target, lambda conn: upsert_node_rows(conn, rows))
 
-    def write(conn: Connection | Session) -> int:
-        changed = _guarded_upsert(conn, _NODES, rows)
-        if attempts:
-            _guarded_upsert(conn, _ATTEMPTS, attempts)
-        return changed
 
-    return _in_transaction(target, write)
+def upsert_node_rows(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> int:
+    """Upsert node rows already encoded (:func:`row_encoding.node_record_row`), one per id."""
+    return _execute(conn, enc.upsert_sql, enc.NODES.name, enc.NODE_COLUMNS, rows)
 
 
 # ---------------------------------------------------------------- internals
@@ -137,32 +119,61 @@ def _latest(records: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     return list(best.values())
 
 
-def _insert_for(conn: Connection | Session) -> Callable[[Table], Any]:
-    name = conn.get_bind().dialect.name if isinstance(conn, Session) else conn.dialect.name
-    if name == "sqlite":
-        return sqlite.insert
-    if name == "postgresql":
-        return postgresql.insert
-    raise NotImplementedError(f"guarded upserts are not implemented for {name!r}")
+def _insert_graphs(conn: Connection, graphs: dict[str, Mapping[str, Any]]) -> None:
+    """Store the graph snapshots the database lacks (a run's graph is JSON-encoded once)."""
+    known = set(
+        conn.exec_driver_sql(
+            enc.known_graphs_sql(conn.dialect.name, conn.dialect.paramstyle, len(graphs)), tuple(graphs)
+        ).scalars()
+    )
+    now = time.time()
+    missing = [
+        enc.workflow_row(graph_hash, run, run["graph"], now)
+        for graph_hash, run in graphs.items()
+        if graph_hash not in known
+    ]
+    if missing:
+        _execute(conn, enc.insert_ignore_sql, enc.WORKFLOWS.name, enc.WORKFLOW_COLUMNS, missing)
 
 
-def _guarded_upsert(conn: Connection | Session, table: Table, rows: list[dict[str, Any]]) -> int:
-    insert = _insert_for(conn)
-    stmt = insert(table)
-    keys = [c.name for c in table.primary_key.columns]
-    stmt = stmt.on_conflict_do_update(
-        index_elements=keys,
-        set_={c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys},
-        where=table.c.seq < stmt.excluded.seq,
-    ).returning(*(table.c[k] for k in keys))
-    # RETURNING yields only the rows written: an ignored upsert reports no row
-    # (its rowcount would be -1 on PostgreSQL)
-    result = conn.execute(stmt, rows)
-    return len(result.all())
+# SQLite rows per statement: a few sizes, so the statement cache keeps them prepared
+_CHUNKS = (256, 32, 4, 1)
 
 
-def _in_transaction(target: Target, write: Callable[[Connection | Session], int]) -> int:
+def _execute(
+    conn: Connection,
+    sql_of: Callable[[str, str, str, tuple[str, ...], int], str],
+    table: str,
+    columns: tuple[str, ...],
+    rows: Sequence[tuple[Any, ...]],
+) -> int:
+    """Write ``rows``; the number of rows inserted or updated.
+
+    PostgreSQL: one ``executemany`` (psycopg pipelines it; measured 3x faster
+    than multi-row ``VALUES``).  SQLite: multi-row statements, each run with the
+    GIL released throughout, where ``executemany`` takes it back after every row.
+    """
+    dialect = conn.dialect
+    name, paramstyle = dialect.name, dialect.paramstyle
+    if name != "sqlite":
+        sql = sql_of(name, paramstyle, table, columns, 1)
+        return max(0, conn.exec_driver_sql(sql, list(rows)).rowcount)
+    changed = 0
+    start, total = 0, len(rows)
+    for size in _CHUNKS:
+        sql = None
+        while total - start >= size:
+            sql = sql or sql_of(name, paramstyle, table, columns, size)
+            params = tuple([v for row in rows[start : start + size] for v in row])
+            changed += max(0, conn.exec_driver_sql(sql, params).rowcount)
+            start += size
+    return changed
+
+
+def _in_transaction(target: Target, write: Callable[[Connection], int]) -> int:
     if isinstance(target, Engine):
         with target.begin() as conn:
             return write(conn)
+    if isinstance(target, Session):
+        return write(target.connection())
     return write(target)

@@ -2,8 +2,14 @@
 
 :meth:`WriteBehindWriter.submit` costs a dict insert under a lock.  Records of
 the same id waiting in the queue are coalesced (the highest ``seq`` wins), and
-each batch is written in one transaction with the guarded upserts, so the
-database sees a handful of statements per run instead of one commit per event.
+each batch is written in one transaction with the guarded upserts.
+
+The thread writes when someone waits in :meth:`~WriteBehindWriter.flush` (the
+end of a run), when ``max_pending`` records wait, or when the oldest waiting
+record is ``max_delay_s`` old: a short run is written once, at its end, and a
+long one every ``max_delay_s``.  Writing while the engine runs costs more than
+it saves: the two threads trade the GIL back and forth, and a node's record is
+usually replaced by a newer one before it would have been written.
 """
 
 from __future__ import annotations
@@ -16,12 +22,12 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from engine.persistence.sql.upserts import upsert_node_executions, upsert_runs
+from engine.persistence.sql.upserts import upsert_node_rows, upsert_runs
 
 log = logging.getLogger(__name__)
 
-RUN = "run"
-NODE = "node"
+RUN = "run"  # payload: WorkflowExecution.to_dict()
+NODE = "node"  # payload: row_encoding.node_record_row(...)
 
 
 class WriteBehindWriter:
@@ -29,16 +35,21 @@ class WriteBehindWriter:
         self,
         engine: Engine,
         *,
-        linger_s: float = 0.002,
+        max_delay_s: float = 0.1,
+        max_pending: int = 2000,
         retry_delays: Sequence[float] = (0.05, 0.25, 1.0),
         name: str = "flowdeck-record-writer",
     ) -> None:
         self._engine = engine
-        self._linger = linger_s
+        self._max_delay = max_delay_s
+        self._max_pending = max(1, max_pending)
         self._retry_delays = tuple(retry_delays)
         self._name = name
         self._cond = threading.Condition()
-        self._pending: dict[str, dict[str, dict[str, Any]]] = {RUN: {}, NODE: {}}
+        # kind -> record id -> (seq, payload)
+        self._pending: dict[str, dict[str, tuple[int, Any]]] = {RUN: {}, NODE: {}}
+        self._count = 0  # len of both pending dicts
+        self._oldest = 0.0  # monotonic time of the first record waiting
         self._submitted = 0
         self._written = 0  # submissions covered by finished batches
         self._flush_waiters = 0
@@ -48,22 +59,31 @@ class WriteBehindWriter:
         self.dropped = 0
         self.last_error: str | None = None
 
-    def submit(self, kind: str, data: dict[str, Any]) -> None:
-        """Queue a serialised record (``kind`` is ``"run"`` or ``"node"``)."""
+    def submit(self, kind: str, record_id: str, seq: int, payload: Any) -> None:
+        """Queue a serialised record (``kind`` is ``RUN`` or ``NODE``, see above)."""
         with self._cond:
             if self._closed:
                 raise RuntimeError("the record writer is closed")
-            was_idle = not (self._pending[RUN] or self._pending[NODE])
             pending = self._pending[kind]
-            seen = pending.get(data["id"])
-            if seen is None or data["seq"] > seen["seq"]:
-                pending[data["id"]] = data
+            seen = pending.get(record_id)
+            if seen is None:
+                pending[record_id] = (seq, payload)
+                self._count += 1
+                if self._count == 1:
+                    self._oldest = time.monotonic()
+                    self._wake()
+                elif self._count == self._max_pending:
+                    self._cond.notify_all()
+            elif seq > seen[0]:
+                pending[record_id] = (seq, payload)
             self._submitted += 1
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._loop, name=self._name, daemon=True)
-                self._thread.start()
-            elif was_idle:
-                self._cond.notify_all()
+
+    def _wake(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._loop, name=self._name, daemon=True)
+            self._thread.start()
+        else:
+            self._cond.notify_all()
 
     def flush(self, timeout: float | None = None) -> bool:
         """Block until everything submitted so far is written.
@@ -96,17 +116,28 @@ class WriteBehindWriter:
         return ok
 
     # ------------------------------------------------------------ the thread
-    def _take(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int] | None:
+    def _due(self) -> float:
+        """Seconds until the pending records must be written (0: now)."""
+        if self._flush_waiters or self._closed or self._count >= self._max_pending:
+            return 0.0
+        return max(0.0, self._oldest + self._max_delay - time.monotonic())
+
+    def _take(self) -> tuple[list[dict[str, Any]], list[tuple[Any, ...]], int] | None:
         with self._cond:
-            while not (self._pending[RUN] or self._pending[NODE]):
-                if self._closed:
-                    return None
-                self._cond.wait()
-            if self._linger and not self._flush_waiters and not self._closed:
-                self._cond.wait(self._linger)  # let a burst of events gather
-            runs = list(self._pending[RUN].values())
-            nodes = list(self._pending[NODE].values())
+            while True:
+                if not self._count:
+                    if self._closed:
+                        return None
+                    self._cond.wait()
+                    continue
+                wait = self._due()
+                if wait <= 0.0:
+                    break
+                self._cond.wait(wait)
+            runs = [payload for _, payload in self._pending[RUN].values()]
+            nodes = [payload for _, payload in self._pending[NODE].values()]
             self._pending = {RUN: {}, NODE: {}}
+            self._count = 0
             return runs, nodes, self._submitted
 
     def _loop(self) -> None:
@@ -122,7 +153,7 @@ class WriteBehindWriter:
                 self.batches += 1
                 self._cond.notify_all()
 
-    def _write(self, runs: list[dict[str, Any]], nodes: list[dict[str, Any]]) -> int:
+    def _write(self, runs: list[dict[str, Any]], nodes: list[tuple[Any, ...]]) -> int:
         """Write one batch in one transaction; returns how many records were dropped."""
         for attempt, delay in enumerate((0.0, *self._retry_delays)):
             if delay:
@@ -132,7 +163,7 @@ class WriteBehindWriter:
                     if runs:
                         upsert_runs(conn, runs, validate=False)
                     if nodes:
-                        upsert_node_executions(conn, nodes, validate=False)
+                        upsert_node_rows(conn, nodes)
                 return 0
             except ValueError as exc:  # a malformed record: retrying cannot help
                 self.last_error = str(exc)

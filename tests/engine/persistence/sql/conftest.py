@@ -17,7 +17,7 @@ from sqlalchemy import Engine, text
 from engine.persistence.memory import InMemoryRunStore
 from engine.persistence.sql import SqlRunStore, create_engine_for, upgrade_database
 
-TABLES = ("workflows", "workflow_runs", "workflow_node_executions", "node_attempts")
+TABLES = ("workflows", "workflow_runs", "workflow_node_executions")
 
 
 @pytest.fixture(scope="session")

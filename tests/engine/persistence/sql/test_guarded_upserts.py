@@ -9,11 +9,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sample_records import GRAPH, node, run
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, Text, func, select
 from sqlalchemy.orm import Session
 
 from engine.persistence.sql import graph_content_hash, reads, upsert_node_executions, upsert_runs
-from engine.persistence.sql.models import NodeAttemptRow, WorkflowRow
+from engine.persistence.sql.models import NodeExecutionRow, WorkflowRow
 
 
 def test_round_trip_of_a_run_with_its_graph(engine: Engine) -> None:
@@ -75,10 +75,11 @@ def test_in_a_caller_owned_session_nothing_is_written_until_commit(engine: Engin
         upsert_node_executions(session, [node(attempts=1).to_dict()])
         session.rollback()
     assert reads.get_run(engine, "run-1") is None
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(NodeExecutionRow)) == 0
     with Session(engine) as session, session.begin():
         upsert_node_executions(session, [node(attempts=1).to_dict()])
-    with engine.connect() as conn:
-        assert conn.scalar(select(func.count()).select_from(NodeAttemptRow)) == 1
+    assert [len(n.attempts) for n in reads.get_node_executions(engine, "run-1")] == [1]
 
 
 def _final_writes() -> tuple[list[dict], list[dict]]:
@@ -138,3 +139,28 @@ def test_every_pairwise_swap_of_two_writes_keeps_the_newest(engine: Engine) -> N
         upsert_runs(engine, [a.to_dict()])
         upsert_runs(engine, [b.to_dict()])
         assert reads.get_run(engine, f"swap-{i}").status == "succeeded"  # type: ignore[union-attr]
+
+
+def test_large_batches_count_exactly_the_rows_they_changed(engine: Engine) -> None:
+    # 300 rows cross every statement size (256, 32, 4, 1)
+    batch = [node(f"n-{i:03d}", index=i, seq=10, attempts=1).to_dict() for i in range(300)]
+    assert upsert_node_executions(engine, batch) == 300
+    assert upsert_node_executions(engine, batch) == 0
+    newer = [{**d, "seq": 11, "status": "succeeded"} for d in batch[::2]]
+    assert upsert_node_executions(engine, newer + batch[1::2]) == 150
+    stored = reads.get_node_executions(engine, "run-1")
+    assert [n.status for n in stored[:4]] == ["succeeded", "running", "succeeded", "running"]
+    assert len(stored) == 300 and all(len(n.attempts) == 1 for n in stored)
+
+
+def test_json_columns_hold_readable_text_and_odd_values_as_strings(engine: Engine) -> None:
+    class Odd:
+        def __str__(self) -> str:
+            return "odd value"
+
+    record = node(outputs={"city": "Zürich", "odd": Odd()}, status="succeeded")
+    upsert_node_executions(engine, [record.to_dict()])
+    with engine.connect() as conn:
+        raw = conn.scalar(select(func.cast(NodeExecutionRow.outputs, Text)))
+    assert "Zürich" in raw and "odd value" in raw
+    assert reads.get_node_executions(engine, "run-1")[0].outputs == {"city": "Zürich", "odd": "odd value"}

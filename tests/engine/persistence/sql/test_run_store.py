@@ -10,7 +10,7 @@ import pytest
 from sample_records import GRAPH, node, run
 
 from engine import events as ev
-from engine.lifecycle import WorkflowCycleManager
+from engine.lifecycle import NodeAttempt, WorkflowCycleManager
 from engine.persistence.protocols import (
     RunQuery,
     WorkflowExecutionRepository,
@@ -235,7 +235,7 @@ def test_a_batch_the_database_refuses_is_reported_not_hidden(tmp_path: Path) -> 
     engine = create_engine_for(f"sqlite:///{tmp_path / 'no-schema.db'}")  # never upgraded
     writer = WriteBehindWriter(engine, retry_delays=(0.01,))
     try:
-        writer.submit(RUN, run().to_dict())
+        writer.submit(RUN, "run-1", 1, run().to_dict())
         assert writer.flush(timeout=10) is False
         assert writer.dropped == 1 and "no such table" in (writer.last_error or "")
     finally:
@@ -249,3 +249,39 @@ def test_closed_store_refuses_saves(tmp_path: Path) -> None:
     assert store.close()
     with pytest.raises(RuntimeError, match="closed"):
         store.save(run(seq=2))
+
+
+def test_a_saved_node_is_a_snapshot_of_that_moment(tmp_path: Path) -> None:
+    store = _sqlite_store(tmp_path)
+    try:
+        record = node(seq=2, attempts=1, metadata={"a": 1})
+        store.save(record)
+        record.status, record.seq = "succeeded", 1  # later edits of the same object, not saved
+        record.metadata["b"] = 2
+        record.attempts.append(NodeAttempt(1, 1_002.0, 1_003.0, "", "succeeded"))
+        assert store.flush(10)
+        [stored] = store.get_node_executions("run-1")
+        assert (stored.status, stored.seq, stored.metadata, len(stored.attempts)) == (
+            "running",
+            2,
+            {"a": 1},
+            1,
+        )
+    finally:
+        store.close()
+
+
+def test_records_of_a_run_in_progress_are_written_without_a_flush(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'progress.db'}"
+    upgrade_database(url)
+    store = SqlRunStore(create_engine_for(url), owns_engine=True, max_delay_s=0.05)
+    try:
+        store.save(run(seq=1))
+        store.save(node(seq=2))
+        deadline = time.monotonic() + 5
+        while not store.get_node_executions("run-1") and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert [n.id for n in store.get_node_executions("run-1")] == ["n-1"]
+        assert store.get_run("run-1") is not None
+    finally:
+        store.close()

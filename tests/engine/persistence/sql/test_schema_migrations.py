@@ -27,8 +27,9 @@ def test_empty_database_upgraded_to_head_has_no_autogenerate_diff(database_url: 
             "workflows",
             "workflow_runs",
             "workflow_node_executions",
-            "node_attempts",
         }
+        node_columns = {c["name"] for c in inspect(engine).get_columns("workflow_node_executions")}
+        assert "attempts" in node_columns
     finally:
         engine.dispose()
 
