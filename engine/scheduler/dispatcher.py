@@ -11,7 +11,6 @@ from __future__ import annotations
 import queue
 import threading
 import time
-import uuid
 from collections import deque
 from typing import Any
 
@@ -30,6 +29,7 @@ from engine.scheduler import graph_state as gs
 from engine.scheduler.commands import PauseCommand, ResumeCommand, TerminateCommand
 from engine.scheduler.container_runner import CONTAINER_TYPES
 from engine.scheduler.error_handler import handle_failure
+from engine.scheduler.ids import new_id
 from engine.scheduler.node_runner import Attempt, AttemptOutcome, error_info, execute, worker_job
 from engine.scheduler.outcome import Outcome
 from engine.scheduler.response_coordinator import ResponseCoordinator
@@ -182,7 +182,7 @@ class Dispatcher:
         if failed:
             execution_id = failed[0]["execution_id"]
         else:
-            execution_id = uuid.uuid4().hex
+            execution_id = new_id()
             self.run.emitter.emit(
                 NodeStartedEvent,
                 node_execution_id=execution_id,

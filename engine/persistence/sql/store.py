@@ -28,7 +28,7 @@ from engine.persistence.sql.writer import NODE, RUN, WriteBehindWriter
 class SqlRunStore:
     """Implements ``WorkflowExecutionRepository`` and ``WorkflowNodeExecutionRepository``."""
 
-    def __init__(self, engine: Engine, *, owns_engine: bool = False, max_delay_s: float = 0.1) -> None:
+    def __init__(self, engine: Engine, *, owns_engine: bool = False, max_delay_s: float = 0.5) -> None:
         self.engine = engine
         self._owns_engine = owns_engine
         self._writer = WriteBehindWriter(engine, max_delay_s=max_delay_s)
