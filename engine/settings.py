@@ -66,7 +66,9 @@ class CelerySettings(BaseModel):
     backend: Literal["local", "remote"] = "local"
     broker_url: str = "redis://127.0.0.1:6379/0"
     flush_interval_ms: int = Field(default=5, ge=0)
-    flush_max_records: int = Field(default=200, ge=1)
+    flush_max_records: int = Field(default=5000, ge=1)
+    #: longest a saved record waits for publishing while a run keeps saving
+    flush_max_delay_ms: int = Field(default=250, ge=0)
     socket_timeout_s: float = Field(default=2.0, gt=0)
     # Redis redelivers an unacknowledged task after this; see engine/persistence/celery/app.py
     visibility_timeout_s: float = Field(default=900.0, gt=0)

@@ -76,6 +76,8 @@ def build_repositories(
     )
 
     cfg = settings.celery
+    # while an engine keeps saving, a batch waits at most this long (default 250 ms)
+    max_delay_s = cfg.flush_max_delay_ms / 1000
     path = Path(outbox) if outbox is not None else outbox_path(settings, cfg.backend)
     closers: list[Callable[[float], Any]] = []
     if cfg.backend == "local":
@@ -84,6 +86,7 @@ def build_repositories(
             path,
             flush_interval_s=cfg.flush_interval_ms / 1000,
             flush_max_records=cfg.flush_max_records,
+            max_delay_s=max_delay_s,
         )
         flusher = local.flusher
         closers.append(local.close)
@@ -94,6 +97,7 @@ def build_repositories(
             box,
             flush_interval_s=cfg.flush_interval_ms / 1000,
             flush_max_records=cfg.flush_max_records,
+            max_delay_s=max_delay_s,
             breaker=CircuitBreaker(),
         )
         closers.extend([flusher.close, lambda _timeout: box.close()])

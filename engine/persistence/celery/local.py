@@ -21,7 +21,12 @@ from celery.worker import WorkController
 
 from engine.persistence.celery.app import STORAGE_QUEUE, create_celery_app
 from engine.persistence.celery.breaker import CircuitBreaker
-from engine.persistence.celery.flusher import RecordFlusher
+from engine.persistence.celery.flusher import (
+    DEFAULT_FLUSH_INTERVAL_S,
+    DEFAULT_FLUSH_MAX_RECORDS,
+    DEFAULT_MAX_DELAY_S,
+    RecordFlusher,
+)
 from engine.persistence.celery.outbox import SqliteOutbox
 
 log = logging.getLogger(__name__)
@@ -49,8 +54,9 @@ class LocalCeleryBackend:
         database_url: str,
         outbox_path: str | Path,
         *,
-        flush_interval_s: float = 0.005,
-        flush_max_records: int = 200,
+        flush_interval_s: float = DEFAULT_FLUSH_INTERVAL_S,
+        flush_max_records: int = DEFAULT_FLUSH_MAX_RECORDS,
+        max_delay_s: float = DEFAULT_MAX_DELAY_S,
         start_timeout_s: float = 15.0,
     ) -> None:
         self.app: Celery = create_celery_app("memory://localhost/", database_url, main="flowdeck-local")
@@ -79,6 +85,7 @@ class LocalCeleryBackend:
             self.outbox,
             flush_interval_s=flush_interval_s,
             flush_max_records=flush_max_records,
+            max_delay_s=max_delay_s,
             breaker=CircuitBreaker(cooldown_s=0.2, max_cooldown_s=2.0),
             durable_first=True,
         )
