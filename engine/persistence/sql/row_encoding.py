@@ -142,7 +142,7 @@ def node_row(n: Mapping[str, Any]) -> tuple[Any, ...]:
     )
 
 
-def node_record_row(n: NodeExecution) -> tuple[Any, ...]:
+def node_record_row(n: NodeExecution, seq: int | None = None) -> tuple[Any, ...]:
     """:func:`node_row` straight from the record: a snapshot without ``to_dict()``.
 
     Nothing in it is a container the manager could mutate later (the JSON
@@ -168,7 +168,7 @@ def node_record_row(n: NodeExecution) -> tuple[Any, ...]:
         n.queue_wait,
         json_text(n.metadata),
         attempts_json(n.attempts),
-        n.seq,
+        n.seq if seq is None else seq,
     )
 
 

@@ -25,6 +25,33 @@ from engine.persistence.sql.row_encoding import node_record_row
 from engine.persistence.sql.writer import NODE, RUN, WriteBehindWriter
 
 
+class LiveNode:
+    """A node execution queued by reference, snapshotted by the writer thread.
+
+    The cycle manager keeps mutating the record in place, and a node usually
+    changes again (started -> ended) before the write: building its row at
+    save time would be wasted work in the engine's thread.  The row is built
+    when written and labelled with the ``seq`` of the save that queued it.  A
+    snapshot caught mid-mutation therefore carries a lower ``seq`` than the save
+    that follows the mutation, which the ``seq``-guarded upsert applies over
+    it; the last save is always snapshotted after its mutation finished.
+    """
+
+    __slots__ = ("record", "seq")
+
+    def __init__(self, record: NodeExecution, seq: int) -> None:
+        self.record = record
+        self.seq = seq
+
+    def row(self) -> tuple[object, ...]:
+        for _ in range(5):
+            try:
+                return node_record_row(self.record, self.seq)
+            except RuntimeError:  # a dict changed size while it was encoded: take it again
+                continue
+        return node_record_row(self.record, self.seq)
+
+
 class SqlRunStore:
     """Implements ``WorkflowExecutionRepository`` and ``WorkflowNodeExecutionRepository``."""
 
@@ -36,7 +63,8 @@ class SqlRunStore:
     # ---------------------------------------------------------------- writes
     def save(self, record: WorkflowExecution | NodeExecution) -> None:
         if isinstance(record, NodeExecution):
-            self._writer.submit(NODE, record.id, record.seq, node_record_row(record))
+            # the live record: the writer snapshots it when it writes (see LiveNode)
+            self._writer.submit(NODE, record.id, record.seq, LiveNode(record, record.seq))
         elif isinstance(record, WorkflowExecution):
             self._writer.submit(RUN, record.id, record.seq, record.to_dict())
         else:

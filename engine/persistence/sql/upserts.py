@@ -44,11 +44,15 @@ def upsert_runs(
     records: Iterable[Mapping[str, Any] | WorkflowExecution],
     *,
     validate: bool = True,
+    known_graphs: set[str] | None = None,
 ) -> int:
     """Upsert runs (and their graph snapshots) guarded by ``seq``.
 
     ``validate=False`` skips the field checks for dicts known to come from
     ``WorkflowExecution.to_dict()`` in this process (the write-behind thread).
+    ``known_graphs`` holds the graph hashes this caller already stored: their
+    snapshots (often the largest JSON of a run) are not encoded again.  The
+    caller adds the new hashes once the transaction has committed.
     """
     runs = _latest(_as_dict(r, WorkflowExecution, validate) for r in records)
     if not runs:
@@ -59,7 +63,7 @@ def upsert_runs(
     for run in runs:
         graph = run["graph"]
         graph_hash = run["graph_hash"] or (graph_content_hash(graph) if graph else "")
-        if graph and graph_hash not in workflows:
+        if graph and graph_hash not in workflows and (known_graphs is None or graph_hash not in known_graphs):
             workflows[graph_hash] = enc.workflow_row(graph_hash, run, graph, now)
         rows.append(enc.run_row(run, graph_hash))
 

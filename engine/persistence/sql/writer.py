@@ -27,7 +27,7 @@ from engine.persistence.sql.upserts import upsert_node_rows, upsert_runs
 log = logging.getLogger(__name__)
 
 RUN = "run"  # payload: WorkflowExecution.to_dict()
-NODE = "node"  # payload: row_encoding.node_record_row(...)
+NODE = "node"  # payload: a row_encoding.node_record_row(...) tuple, or an object whose row() makes one
 
 
 class WriteBehindWriter:
@@ -55,6 +55,7 @@ class WriteBehindWriter:
         self._flush_waiters = 0
         self._closed = False
         self._thread: threading.Thread | None = None
+        self._stored_graphs: set[str] = set()  # graph snapshots already in the database
         self.batches = 0
         self.dropped = 0
         self.last_error: str | None = None
@@ -146,7 +147,8 @@ class WriteBehindWriter:
             if taken is None:
                 return
             runs, nodes, covered = taken
-            dropped = self._write(runs, nodes)
+            rows = [n if isinstance(n, tuple) else n.row() for n in nodes]  # snapshots, outside the lock
+            dropped = self._write(runs, rows)
             with self._cond:
                 self.dropped += dropped
                 self._written = covered
@@ -161,9 +163,12 @@ class WriteBehindWriter:
             try:
                 with self._engine.begin() as conn:
                     if runs:
-                        upsert_runs(conn, runs, validate=False)
+                        upsert_runs(conn, runs, validate=False, known_graphs=self._stored_graphs)
                     if nodes:
                         upsert_node_rows(conn, nodes)
+                self._stored_graphs.update(
+                    r["graph_hash"] for r in runs if r.get("graph_hash") and r.get("graph")
+                )
                 return 0
             except ValueError as exc:  # a malformed record: retrying cannot help
                 self.last_error = str(exc)

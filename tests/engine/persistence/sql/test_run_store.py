@@ -251,21 +251,32 @@ def test_closed_store_refuses_saves(tmp_path: Path) -> None:
         store.save(run(seq=2))
 
 
-def test_a_saved_node_is_a_snapshot_of_that_moment(tmp_path: Path) -> None:
+def test_a_node_is_written_with_the_seq_of_its_save_and_converges_to_the_last_save(tmp_path: Path) -> None:
+    """Nodes are queued by reference and snapshotted when written (see LiveNode).
+
+    A snapshot may show edits made after the save, but it carries the save's seq,
+    so the save that follows those edits always replaces it.
+    """
     store = _sqlite_store(tmp_path)
     try:
         record = node(seq=2, attempts=1, metadata={"a": 1})
         store.save(record)
-        record.status, record.seq = "succeeded", 1  # later edits of the same object, not saved
+        record.status = "succeeded"  # the manager's next event, not saved yet
         record.metadata["b"] = 2
+        assert store.flush(10)
+        [stored] = store.get_node_executions("run-1")
+        assert stored.seq == 2  # the save's seq, whatever the snapshot caught
+
         record.attempts.append(NodeAttempt(1, 1_002.0, 1_003.0, "", "succeeded"))
+        record.seq = 3
+        store.save(record)
         assert store.flush(10)
         [stored] = store.get_node_executions("run-1")
         assert (stored.status, stored.seq, stored.metadata, len(stored.attempts)) == (
-            "running",
+            "succeeded",
+            3,
+            {"a": 1, "b": 2},
             2,
-            {"a": 1},
-            1,
         )
     finally:
         store.close()
