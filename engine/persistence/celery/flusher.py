@@ -120,7 +120,14 @@ def materialise(saved: Saved) -> dict[str, Any]:
     record, seq = saved
     if isinstance(record, dict):
         return record
-    data = record.to_dict()
+    for _ in range(4):
+        try:
+            data = record.to_dict()
+            break
+        except RuntimeError:  # a dict changed size while it was copied: take it again
+            continue
+    else:
+        data = record.to_dict()
     data["seq"] = seq
     return data
 
