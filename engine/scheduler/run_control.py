@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import queue
 import time
 from typing import TYPE_CHECKING
 
@@ -62,8 +64,10 @@ def pause(d: Dispatcher) -> None:
         total_steps=d.run.counters.steps,
     )
     paused_at = time.monotonic()
+    poll = d.run.channel.poll_interval  # a channel that cannot wake us is polled
     while d.run.pause_requested and d.run.terminate_reason is None:
-        d.handle(d.inbox.get())  # a container may still close its last round
+        with contextlib.suppress(queue.Empty):
+            d.handle(d.inbox.get(timeout=poll))  # a container may still close its last round
         d.take_commands()
     d.run.started_monotonic += time.monotonic() - paused_at  # paused time is not run time
     if d.run.terminate_reason is None:

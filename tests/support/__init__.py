@@ -1,0 +1,1 @@
+"""Real-process helpers shared by tests (private redis-server, celery worker subprocesses)."""
