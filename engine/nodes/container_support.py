@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from engine.errors import NodeCancelled, NodeError
-from engine.nodes.base import NodeContext, SubgraphOutcome
+from engine.nodes.base import Node, NodeContext, SubgraphOutcome
 from engine.variables import CONVERSATION, VariablePool
 
 
@@ -18,6 +19,24 @@ def run_round(ctx: NodeContext, pool: VariablePool, index: int) -> SubgraphOutco
     if outcome.status == "terminated":
         raise NodeCancelled(outcome.error or ctx.cancel.reason)
     return outcome
+
+
+def container_emitter(ctx: NodeContext, node: Node) -> Callable[..., None]:
+    """``emit(EventClass, **fields)`` for the container's own events (its identity filled in)."""
+    if ctx.emit is None:
+        return lambda *args, **kwargs: None
+    emit = ctx.emit
+    ids = {
+        "node_execution_id": ctx.execution_id,
+        "node_id": node.id,
+        "node_type": node.type,
+        "title": node.title,
+    }
+
+    def emit_container_event(cls: type, **fields: Any) -> None:
+        emit(cls, **ids, **fields)
+
+    return emit_container_event
 
 
 def conversation_writes(before: VariablePool, after: VariablePool) -> list[tuple[tuple[str, ...], Any]]:

@@ -19,7 +19,7 @@ from pydantic import Field
 from engine.errors import NodeError
 from engine.events import IterationFinishedEvent, IterationNextEvent, IterationStartedEvent
 from engine.nodes.base import BaseNodeData, Node, NodeContext, NodeResult, SubgraphOutcome
-from engine.nodes.container_support import conversation_writes, run_round
+from engine.nodes.container_support import container_emitter, conversation_writes, run_round
 from engine.nodes.fields import NoneAsEmptyStrList, none_as
 from engine.variables import MISSING, Selector, as_selector
 
@@ -59,14 +59,8 @@ class IterationNode(Node):
                 "InvalidIteratorValue",
             )
         items = list(items)
-        ids = {
-            "node_execution_id": ctx.execution_id,
-            "node_id": self.id,
-            "node_type": self.type,
-            "title": self.title,
-        }
-        emit = ctx.emit or (lambda *a, **k: None)
-        emit(IterationStartedEvent, total=len(items), **ids)
+        emit = container_emitter(ctx, self)
+        emit(IterationStartedEvent, total=len(items))
         work_pool = ctx.pool.copy()
         lock = threading.Lock()
 
@@ -75,7 +69,7 @@ class IterationNode(Node):
                 round_pool = work_pool.copy()
             round_pool.add((self.id, "item"), items[index])
             round_pool.add((self.id, "index"), index)
-            emit(IterationNextEvent, index=index, **ids)
+            emit(IterationNextEvent, index=index)
             outcome = run_round(ctx, round_pool, index)
             if outcome.status == "succeeded":
                 with lock:  # conversation writes of earlier rounds are seen by later ones
@@ -101,13 +95,13 @@ class IterationNode(Node):
             if outcome.status == "succeeded":
                 outputs.append(value)
             elif data.error_handle_mode == "terminated":
-                emit(IterationFinishedEvent, rounds=len(results), error=outcome.error, **ids)
+                emit(IterationFinishedEvent, rounds=len(results), error=outcome.error)
                 raise NodeError(outcome.error, outcome.error_type or "IterationNodeError")
             elif data.error_handle_mode == "continue-on-error":
                 outputs.append(None)
         if data.flatten_output and outputs and all(isinstance(v, list) for v in outputs):
             outputs = [item for v in outputs for item in v]
-        emit(IterationFinishedEvent, rounds=len(results), **ids)
+        emit(IterationFinishedEvent, rounds=len(results))
         return NodeResult(
             inputs={"iterator_selector": items},
             outputs={"output": outputs},

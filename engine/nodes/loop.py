@@ -17,7 +17,7 @@ from engine.errors import NodeError
 from engine.events import LoopFinishedEvent, LoopNextEvent, LoopStartedEvent
 from engine.nodes.base import BaseNodeData, Node, NodeContext, NodeResult
 from engine.nodes.conditions import Condition, evaluate_conditions
-from engine.nodes.container_support import conversation_writes, run_round
+from engine.nodes.container_support import container_emitter, conversation_writes, run_round
 from engine.nodes.fields import NoneAsEmptyList
 from engine.variables import MISSING, Selector, VariablePool, as_selector
 
@@ -53,29 +53,23 @@ class LoopNode(Node):
 
     def run(self, ctx: NodeContext) -> NodeResult:
         data = self.data
-        ids = {
-            "node_execution_id": ctx.execution_id,
-            "node_id": self.id,
-            "node_type": self.type,
-            "title": self.title,
-        }
-        emit = ctx.emit or (lambda *a, **k: None)
+        emit = container_emitter(ctx, self)
         pool = ctx.pool.copy()
         variables = {v.label: self._initial(v, ctx.pool) for v in data.loop_variables}
         for name, value in variables.items():
             pool.add((self.id, name), value)
-        emit(LoopStartedEvent, **ids)
+        emit(LoopStartedEvent)
         rounds = 0
         while rounds < data.loop_count and not self._should_break(pool):
-            emit(LoopNextEvent, index=rounds, **ids)
+            emit(LoopNextEvent, index=rounds)
             outcome = run_round(ctx, pool, rounds)
             rounds += 1
             if outcome.status != "succeeded":
-                emit(LoopFinishedEvent, rounds=rounds, error=outcome.error, **ids)
+                emit(LoopFinishedEvent, rounds=rounds, error=outcome.error)
                 raise NodeError(outcome.error, outcome.error_type or "LoopNodeError")
             if outcome.loop_break:
                 break
-        emit(LoopFinishedEvent, rounds=rounds, **ids)
+        emit(LoopFinishedEvent, rounds=rounds)
         outputs = {name: pool.get((self.id, name)) for name in variables}
         outputs["loop_round"] = rounds
         return NodeResult(
