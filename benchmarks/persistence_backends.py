@@ -6,8 +6,8 @@ whether a run's final records are all in the database), or raises
 redis-server, celery worker, temp files) is removed on exit.
 
 The Redis and Celery worker processes are the ones the Celery persistence tests use
-(``tests/engine/persistence/celery/conftest.py``): a private ``redis-server`` on a
-free loopback port and one ``celery worker -Q workflow_storage -P solo``.
+(``tests/support/``): a private ``redis-server`` on a free loopback port and one
+``celery worker -Q workflow_storage -P solo``.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from typing import Any
 import bench_support as bs  # noqa: F401  (puts the project root on sys.path)
 from sqlalchemy import Engine, text
 
+from engine.persistence.celery.app import STORAGE_QUEUE
 from engine.persistence.factory import Repositories, build_repositories
 from engine.persistence.sql.database import create_engine_for, upgrade_database
 from engine.settings import Settings
@@ -134,7 +135,8 @@ def celery_remote() -> Iterator[Backend]:
     if binary is None:
         raise Unavailable("redis-server is not on PATH")
     try:
-        from tests.engine.persistence.celery.conftest import CeleryWorkerProcess, RedisServer
+        from tests.support.celery_worker import CeleryWorkerProcess, worker_env
+        from tests.support.redis_server import RedisServer
     except ImportError as exc:
         raise Unavailable(f"cannot import the Celery test helpers: {exc}") from exc
     with _tempdir() as tmp:
@@ -142,12 +144,15 @@ def celery_remote() -> Iterator[Backend]:
         upgrade_database(url)
         (tmp / "redis").mkdir()
         redis_server = RedisServer(binary, tmp / "redis")
-        worker = CeleryWorkerProcess("", url, tmp / "worker.log", "bench")
+        # the visibility timeout the Celery persistence tests use (the figures were measured with it)
+        env = worker_env(redis_server.url, url, visibility_timeout_s=3.0)
+        worker = CeleryWorkerProcess(
+            "engine.persistence.celery.worker_app", STORAGE_QUEUE, env, tmp / "worker.log", "bench"
+        )
         repos: Repositories | None = None
         db = create_engine_for(url)
         try:
             redis_server.start()
-            worker.broker_url = redis_server.url
             worker.start(timeout=60)
             settings = Settings(
                 persistence="celery",

@@ -79,6 +79,41 @@ class RunResult:
         return counts
 
 
+def result_from_terminal(
+    run_id: str,
+    ended: RunEndedEvent | None,
+    manager: WorkflowCycleManager | None,
+    stream: str,
+    *,
+    unended_error: str = "",
+) -> RunResult:
+    """The result of a run from its terminal event and the manager that followed its events.
+
+    ``ended`` None: the run never ended, so it counts as ``failed`` with ``unended_error``.
+    ``manager`` None: no node records (the run's workflow is not known here).
+    """
+    status = RUN_STATUS_OF_EVENT[type(ended)] if ended is not None else "failed"
+    error = unended_error if ended is None else ""
+    if isinstance(ended, RunFailedEvent):
+        error = ended.error
+    elif isinstance(ended, RunTerminatedEvent):
+        error = ended.reason
+    return RunResult(
+        run_id=run_id,
+        status=status,
+        outputs=dict(ended.outputs) if ended is not None and status != "failed" else {},
+        error=error,
+        stream=stream,
+        total_steps=ended.total_steps if ended else 0,
+        total_tokens=ended.total_tokens if ended else 0,
+        exceptions_count=ended.exceptions_count if ended else 0,
+        elapsed_time=ended.elapsed_time if ended else 0.0,
+        node_executions=manager.node_executions if manager is not None else [],
+        skipped_node_ids=manager.skipped_node_ids if manager is not None else (),
+        execution=manager.execution if manager is not None else None,
+    )
+
+
 class _DiscardRepository:
     """Keeps nothing: the Python API persists only when asked to."""
 
@@ -212,28 +247,7 @@ class RunHandle:
         return self._result
 
     def _build_result(self) -> RunResult:
-        ended = self._ended
-        manager = self._manager
-        status = RUN_STATUS_OF_EVENT[type(ended)] if ended is not None else "failed"
-        error = ""
-        if isinstance(ended, RunFailedEvent):
-            error = ended.error
-        elif isinstance(ended, RunTerminatedEvent):
-            error = ended.reason
-        return RunResult(
-            run_id=self.run_id,
-            status=status,
-            outputs=dict(ended.outputs) if ended is not None and status != "failed" else {},
-            error=error,
-            stream="".join(self._stream),
-            total_steps=ended.total_steps if ended else 0,
-            total_tokens=ended.total_tokens if ended else 0,
-            exceptions_count=ended.exceptions_count if ended else 0,
-            elapsed_time=ended.elapsed_time if ended else 0.0,
-            node_executions=manager.node_executions,
-            skipped_node_ids=manager.skipped_node_ids,
-            execution=manager.execution,
-        )
+        return result_from_terminal(self.run_id, self._ended, self._manager, "".join(self._stream))
 
 
 _last_services: Services | None = None

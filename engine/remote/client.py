@@ -31,11 +31,9 @@ from engine.events import (
     EngineEvent,
     NodeStreamChunkEvent,
     RunEndedEvent,
-    RunFailedEvent,
     RunPausedEvent,
     RunResumedEvent,
     RunStartedEvent,
-    RunTerminatedEvent,
 )
 from engine.graph import Workflow
 from engine.lifecycle.cycle_manager import WorkflowCycleManager
@@ -44,7 +42,7 @@ from engine.remote.event_stream import RedisEventWatcher, decode_entry, read_his
 from engine.remote.heartbeat import mark_queued, run_liveness
 from engine.remote.keys import events_key, redis_client
 from engine.remote.tasks import RUN_QUEUE, RUN_TASK
-from engine.run import RunResult, WorkflowSource
+from engine.run import RunResult, WorkflowSource, result_from_terminal
 from engine.scheduler.commands import PauseCommand, ResumeCommand, TerminateCommand
 from engine.scheduler.mocks import load_mocks
 from engine.settings import Settings
@@ -159,26 +157,8 @@ class RemoteRunHandle:
             manager = WorkflowCycleManager(self.workflow, _Discard(), _Discard(), triggered_from="remote-run")
             for event in events:
                 manager.handle(event)
-        status = RUN_STATUS_OF_EVENT[type(ended)] if ended is not None else "failed"
-        error = INTERRUPTED if ended is None else ""
-        if isinstance(ended, RunFailedEvent):
-            error = ended.error
-        elif isinstance(ended, RunTerminatedEvent):
-            error = ended.reason
-        return RunResult(
-            run_id=self.run_id,
-            status=status,
-            outputs=dict(ended.outputs) if ended is not None and status != "failed" else {},
-            error=error,
-            stream="".join(e.chunk for e in events if isinstance(e, NodeStreamChunkEvent)),
-            total_steps=ended.total_steps if ended else 0,
-            total_tokens=ended.total_tokens if ended else 0,
-            exceptions_count=ended.exceptions_count if ended else 0,
-            elapsed_time=ended.elapsed_time if ended else 0.0,
-            node_executions=manager.node_executions if manager is not None else [],
-            skipped_node_ids=manager.skipped_node_ids if manager is not None else (),
-            execution=manager.execution if manager is not None else None,
-        )
+        stream = "".join(e.chunk for e in events if isinstance(e, NodeStreamChunkEvent))
+        return result_from_terminal(self.run_id, ended, manager, stream, unended_error=INTERRUPTED)
 
 
 def run_payload(

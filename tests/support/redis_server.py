@@ -12,29 +12,21 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import redis
 
 from engine.remote.keys import redis_client
+from tests.support.waiting import wait_until
 
 
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def wait_until(predicate: Callable[[], bool], timeout: float, what: str, interval: float = 0.05) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(interval)
-    if not predicate():
-        raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 def redis_binary() -> str:
@@ -77,11 +69,7 @@ class RedisServer:
         args = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
         args += [*durability, "--dir", str(self.workdir)]
         log = open(self.workdir / "redis.log", "ab")  # noqa: SIM115 - owned by the process
-        self.proc = subprocess.Popen(
-            args,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
         log.close()
         wait_until(self.ping, timeout, f"redis-server on port {self.port}")
 
@@ -101,3 +89,19 @@ class RedisServer:
         self.stop()
         time.sleep(down_for)
         self.start()
+
+
+@contextmanager
+def running_redis(workdir: Path, *, persistent: bool = False) -> Iterator[RedisServer]:
+    """A started :class:`RedisServer` in ``workdir`` (created if missing), stopped on exit.
+
+    Skips the test when redis-server is missing (fails under ``CI=true``).
+    """
+    binary = redis_binary()
+    workdir.mkdir(parents=True, exist_ok=True)
+    server = RedisServer(binary, workdir, persistent=persistent)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -18,19 +18,14 @@ import pytest
 import redis
 
 from engine.settings import Settings
-from tests.support.celery_worker import CeleryWorkerProcess
-from tests.support.redis_server import RedisServer, redis_binary
+from tests.support.celery_worker import CeleryWorkerProcess, worker_env
+from tests.support.redis_server import RedisServer, running_redis
 
 
 @pytest.fixture(scope="module")
 def _module_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    binary = redis_binary()
-    server = RedisServer(binary, tmp_path_factory.mktemp("redis"), persistent=True)
-    server.start()
-    try:
+    with running_redis(tmp_path_factory.mktemp("redis"), persistent=True) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
@@ -59,14 +54,8 @@ def _module_worker(
     _module_redis: RedisServer, worker_database_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[CeleryWorkerProcess]:
     workdir = tmp_path_factory.mktemp("worker")
-    env = {
-        "FLOWDECK_CELERY__BROKER_URL": _module_redis.url,
-        "FLOWDECK_CELERY__BACKEND": "remote",
-        "FLOWDECK_CELERY__SOCKET_TIMEOUT_S": "1.0",
-        "FLOWDECK_DATABASE_URL": worker_database_url,
-        "FLOWDECK_PERSISTENCE": "sync",
-        "FLOWDECK_DATA_DIR": str(workdir / "data"),
-    }
+    extra = {"FLOWDECK_PERSISTENCE": "sync", "FLOWDECK_DATA_DIR": str(workdir / "data")}
+    env = worker_env(_module_redis.url, worker_database_url, extra=extra)
     worker = CeleryWorkerProcess(
         "engine.remote.worker_app", "workflow_runs", env, workdir / "worker.log", "runs"
     )

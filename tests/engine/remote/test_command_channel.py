@@ -15,7 +15,8 @@ from engine.remote.keys import commands_key
 from engine.run import start_workflow
 from engine.scheduler.commands import PauseCommand, ResumeCommand, TerminateCommand
 from tests.engine.scheduler import graphs as g
-from tests.support.redis_server import RedisServer, wait_until
+from tests.support.redis_server import RedisServer
+from tests.support.waiting import wait_until
 
 
 def new_run_id() -> str:

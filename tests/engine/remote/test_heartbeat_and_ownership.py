@@ -14,7 +14,7 @@ from engine.remote.heartbeat import Heartbeat, is_alive, mark_queued, run_livene
 from engine.remote.tasks import execute_remote_run
 from engine.settings import Settings
 from tests.engine.scheduler import graphs as g
-from tests.support.redis_server import wait_until
+from tests.support.waiting import wait_until
 
 
 def new_run_id() -> str:

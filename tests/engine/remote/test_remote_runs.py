@@ -15,7 +15,8 @@ from engine.remote.heartbeat import is_alive, run_liveness, stale_runs
 from engine.settings import Settings
 from tests.engine.scheduler import graphs as g
 from tests.support.celery_worker import CeleryWorkerProcess
-from tests.support.redis_server import RedisServer, wait_until
+from tests.support.redis_server import RedisServer
+from tests.support.waiting import wait_until
 
 
 def slow_chain(delay_ms: int, length: int) -> tuple[dict, dict]:

@@ -5,23 +5,17 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
 from typing import Any
 
 from engine import events as ev
 from engine.lifecycle.cycle_manager import WorkflowCycleManager
 from engine.lifecycle.records import NodeExecution, WorkflowExecution
+from engine.persistence.celery.flusher import RecordFlusher
+from engine.persistence.celery.repositories import (
+    CeleryWorkflowExecutionRepository,
+    CeleryWorkflowNodeExecutionRepository,
+)
 from engine.persistence.sql import reads
-
-
-def wait_until(predicate: Callable[[], bool], timeout: float, what: str, interval: float = 0.05) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(interval)
-    if not predicate():
-        raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 # -------------------------------------------------------------- run driver
@@ -98,6 +92,13 @@ class RecordingRepository:
 
     def flush(self, timeout: float | None = None) -> bool:
         return True
+
+
+def celery_repositories(
+    flusher: RecordFlusher,
+) -> tuple[CeleryWorkflowExecutionRepository, CeleryWorkflowNodeExecutionRepository]:
+    """The run and node repositories that save through ``flusher``."""
+    return CeleryWorkflowExecutionRepository(flusher), CeleryWorkflowNodeExecutionRepository(flusher)
 
 
 def drive_run(

@@ -27,7 +27,8 @@ from engine.persistence.celery.repositories import (
     CeleryWorkflowExecutionRepository,
     CeleryWorkflowNodeExecutionRepository,
 )
-from tests.engine.persistence.celery.celery_support import drive_run, wait_until
+from tests.engine.persistence.celery.celery_support import celery_repositories, drive_run
+from tests.support.waiting import wait_until
 
 
 class StubApp:
@@ -60,7 +61,7 @@ def test_a_burst_is_held_while_saves_keep_coming_then_sent_as_one_message(
 ) -> None:
     app, outbox = stub
     flusher = _flusher(stub, flush_interval_s=0.02, max_delay_s=5.0, flush_max_records=10_000)
-    runs, nodes = CeleryWorkflowExecutionRepository(flusher), CeleryWorkflowNodeExecutionRepository(flusher)
+    runs, nodes = celery_repositories(flusher)
     try:
         burst_started = time.monotonic()
         managers = []
@@ -174,7 +175,7 @@ def test_repositories_are_asynchronous_and_read_runs_in_progress_from_memory(
     assert CeleryWorkflowExecutionRepository.synchronous is False
     assert CeleryWorkflowNodeExecutionRepository.synchronous is False
     flusher = _flusher(stub, flush_interval_s=10.0, max_delay_s=10.0)
-    runs, nodes = CeleryWorkflowExecutionRepository(flusher), CeleryWorkflowNodeExecutionRepository(flusher)
+    runs, nodes = celery_repositories(flusher)
     try:
         manager = drive_run("mem-1", runs, nodes, nodes=3)
         run = runs.get_run("mem-1")

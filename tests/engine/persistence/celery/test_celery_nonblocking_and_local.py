@@ -16,19 +16,16 @@ from engine.persistence.celery.breaker import CircuitBreaker
 from engine.persistence.celery.flusher import RecordFlusher
 from engine.persistence.celery.local import LocalCeleryBackend
 from engine.persistence.celery.outbox import SqliteOutbox
-from engine.persistence.celery.repositories import (
-    CeleryWorkflowExecutionRepository,
-    CeleryWorkflowNodeExecutionRepository,
-)
 from engine.persistence.factory import build_repositories
 from engine.settings import CelerySettings, Settings
 from tests.engine.persistence.celery.celery_support import (
     RecordingRepository,
     all_stored,
     assert_stored_like,
+    celery_repositories,
     drive_run,
-    wait_until,
 )
+from tests.support.waiting import wait_until
 
 
 @pytest.fixture
@@ -79,7 +76,7 @@ def test_save_never_blocks_the_caller_when_the_broker_is_dead_or_hung(
         outbox,
         breaker=CircuitBreaker(cooldown_s=5.0, max_cooldown_s=5.0),
     )
-    runs, nodes = CeleryWorkflowExecutionRepository(flusher), CeleryWorkflowNodeExecutionRepository(flusher)
+    runs, nodes = celery_repositories(flusher)
     try:
         saves = 0
         started = time.perf_counter()
@@ -110,8 +107,7 @@ def test_local_backend_stores_records_without_any_server(
 ) -> None:
     backend = LocalCeleryBackend(database_url, tmp_path / "outbox.sqlite")
     try:
-        runs = CeleryWorkflowExecutionRepository(backend.flusher)
-        nodes = CeleryWorkflowNodeExecutionRepository(backend.flusher)
+        runs, nodes = celery_repositories(backend.flusher)
         managers = [
             drive_run(f"local-{i}", runs, nodes, nodes=15, retries_on=frozenset({2})) for i in range(3)
         ]

@@ -19,20 +19,17 @@ from engine.persistence.celery.app import (
 from engine.persistence.celery.breaker import CircuitBreaker
 from engine.persistence.celery.flusher import RecordFlusher
 from engine.persistence.celery.outbox import SqliteOutbox
-from engine.persistence.celery.repositories import (
-    CeleryWorkflowExecutionRepository,
-    CeleryWorkflowNodeExecutionRepository,
-)
 from tests.engine.persistence.celery.celery_support import (
     RecordingRepository,
     all_stored,
     assert_stored_like,
+    celery_repositories,
     drive_run,
     new_manager,
     run_events,
     stored_state,
-    wait_until,
 )
+from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
 
@@ -48,8 +45,7 @@ class Pipeline:
             flush_max_records=200,
             breaker=CircuitBreaker(cooldown_s=0.1, max_cooldown_s=0.5),
         )
-        self.runs = CeleryWorkflowExecutionRepository(self.flusher)
-        self.nodes = CeleryWorkflowNodeExecutionRepository(self.flusher)
+        self.runs, self.nodes = celery_repositories(self.flusher)
 
     def close(self) -> None:
         self.flusher.close(2.0)

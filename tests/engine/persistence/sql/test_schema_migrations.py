@@ -60,3 +60,43 @@ def test_postgresql_urls_use_psycopg3() -> None:
     assert normalize_url("postgresql://u:p@h/db").drivername == "postgresql+psycopg"
     assert normalize_url("postgresql+psycopg://u@h/db").drivername == "postgresql+psycopg"
     assert normalize_url("sqlite:///x.db").drivername == "sqlite"
+
+
+def test_node_attempts_view_lists_one_row_per_try(database_url: str) -> None:
+    from sqlalchemy import text
+
+    from engine.lifecycle import NodeAttempt, NodeExecution
+    from engine.persistence.sql import create_engine_for, upgrade_database, upsert_node_executions
+
+    upgrade_database(database_url)
+    engine = create_engine_for(database_url)
+    try:
+        node = NodeExecution(
+            id="n-1",
+            run_id="run-1",
+            index=1,
+            node_id="fetch",
+            node_type="http-request",
+            created_at=1_000.0,
+            status="succeeded",
+            retry_count=1,
+            attempts=[
+                NodeAttempt(0, 1_000.0, 1_001.0, "timeout", "failed"),
+                NodeAttempt(1, 1_002.0, 1_003.5, "", "succeeded"),
+            ],
+            seq=5,
+        )
+        upsert_node_executions(engine, [node.to_dict()])
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT attempt_index, started_at, finished_at, error, status FROM node_attempts"
+                    " WHERE node_execution_id = 'n-1' ORDER BY attempt_index"
+                )
+            ).all()
+        assert [tuple(r) for r in rows] == [
+            (0, 1_000.0, 1_001.0, "timeout", "failed"),
+            (1, 1_002.0, 1_003.5, "", "succeeded"),
+        ]
+    finally:
+        engine.dispose()
