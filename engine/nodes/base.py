@@ -11,7 +11,7 @@ applies retry and the error strategy.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
@@ -176,8 +176,3 @@ class Node:
     def default_outputs(self) -> dict[str, Any]:
         """Outputs under the ``default-value`` strategy (before error fields are added)."""
         return {d.key: d.value for d in self.data.default_value}
-
-
-def read_inputs(pool: VariablePool, selectors: Mapping[str, Sequence[str]]) -> dict[str, Any]:
-    """``{name: value}`` for a mapping of names to selectors (missing -> None)."""
-    return {name: pool.get(sel) for name, sel in selectors.items()}

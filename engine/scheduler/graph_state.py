@@ -20,9 +20,7 @@ EXCEPTION = "exception"
 FAILED = "failed"
 SKIPPED = "skipped"
 TERMINATED = "terminated"
-PAUSED = "paused"
 
-NODE_FINAL = frozenset({SUCCEEDED, EXCEPTION, FAILED, SKIPPED, TERMINATED})
 
 EDGE_PENDING = 0
 EDGE_TAKEN = 1
@@ -66,9 +64,6 @@ class GraphState:
                         self.node[target] = SKIPPED
                         skipped.append(target)
                         stack.append((target, None))
-
-    def unfinished(self) -> list[str]:
-        return [n for n, s in self.node.items() if s not in NODE_FINAL]
 
     def to_dict(self) -> dict[str, Any]:
         return {

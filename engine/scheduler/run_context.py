@@ -11,7 +11,6 @@ from typing import Any
 
 from engine.graph import Workflow
 from engine.nodes.base import Node, RunServices
-from engine.nodes.cancel import CancelToken
 from engine.scheduler.commands import CommandChannel
 from engine.scheduler.config import EngineConfig
 from engine.scheduler.emitter import EventEmitter
@@ -103,5 +102,3 @@ class RunContext:
         if self.terminate_reason is None:
             self.terminate_reason = reason
         self.wake_all()
-
-    new_token = staticmethod(CancelToken)
