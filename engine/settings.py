@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import platformdirs
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -94,6 +94,9 @@ class Settings(BaseSettings):
     engine: EngineSettings = Field(default_factory=EngineSettings)
     celery: CelerySettings = Field(default_factory=CelerySettings)
     models: list[ModelSettings] = Field(default_factory=list)
+    #: values of secret environment variables, by name, for workflows whose graph
+    #: carries them masked (replays from a record, remote workers)
+    secrets: dict[str, SecretStr] = Field(default_factory=dict)
 
     @classmethod
     def settings_customise_sources(
@@ -120,6 +123,7 @@ class Settings(BaseSettings):
         for m in data["models"]:
             if m.get("api_key"):
                 m["api_key"] = "***"
+        data["secrets"] = dict.fromkeys(self.secrets, "***")
         return data
 
 

@@ -66,7 +66,8 @@ class GraphEngine:
         else:
             system_values = dict(system or {})
             system_values.setdefault("workflow_run_id", self.run_id)
-            self.pool = build_pool(workflow, self.inputs, system_values)
+            secrets = {k: v.get_secret_value() for k, v in getattr(services.settings, "secrets", {}).items()}
+            self.pool = build_pool(workflow, self.inputs, system_values, secrets=secrets)
         self.run = RunContext(
             run_id=self.run_id,
             workflow=workflow,

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from engine.errors import InputError
-from engine.variables.pool import VariablePool
+from engine.variables.pool import MASK, VariablePool
 from engine.variables.value_types import empty_value, parse_number
 
 if TYPE_CHECKING:
@@ -35,13 +35,16 @@ def build_pool(
     *,
     conversation: Mapping[str, Any] | None = None,
     run_id: str | None = None,
+    secrets: Mapping[str, str] | None = None,
 ) -> VariablePool:
     """The variable pool a run of ``workflow`` starts with.
 
     - ``sys``: :func:`system_values` (defaults plus ``system``; ``run_id``
       becomes ``workflow_run_id`` unless ``system`` names one).
     - ``env``: the declared environment variables; secret values are
-      registered so :meth:`VariablePool.mask` hides them.
+      registered so :meth:`VariablePool.mask` hides them.  ``secrets`` (from
+      the settings) supplies a secret whose value is empty or masked, as in a
+      graph snapshot taken from a record or sent to a remote worker.
     - ``conversation``: declared defaults (a missing value is ``""``, ``0``,
       ``{}``, ``[]``, ``False`` by type), overridden by ``conversation``
       (the values a chatflow conversation carries between turns).
@@ -50,12 +53,14 @@ def build_pool(
     Raises :class:`InputError` for an input or system value that does not fit.
     """
     environment: dict[str, Any] = {}
-    secrets: list[str] = []
+    secret_values: list[str] = []
     for decl in workflow.environment:
         value = decl.value if decl.value is not None else empty_value(decl.value_type)
+        if decl.value_type == "secret" and value in ("", MASK) and secrets and decl.name in secrets:
+            value = secrets[decl.name]
         environment[decl.name] = value
         if decl.value_type == "secret" and value:
-            secrets.append(str(value))
+            secret_values.append(str(value))
     conv: dict[str, Any] = {}
     for decl in workflow.conversation:
         value = decl.value if decl.value is not None else empty_value(decl.value_type)
@@ -66,7 +71,7 @@ def build_pool(
         system=system_values(workflow, system, run_id=run_id),
         environment=environment,
         conversation=conv,
-        secrets=secrets,
+        secrets=secret_values,
     )
     pool.set_outputs(workflow.start_node_id, validate_inputs(workflow.start_variables, inputs))
     return pool

@@ -51,3 +51,39 @@ def test_corpus_chatflow_snapshot_reloads_as_a_chatflow() -> None:
     again = load_workflow(wf.graph_dict)
     assert again.mode == wf.mode == "advanced-chat"
     assert [v.name for v in again.conversation] == [v.name for v in wf.conversation]
+
+
+def test_masked_secret_is_supplied_by_the_settings_and_stays_masked() -> None:
+    from engine.settings import Settings
+
+    flow = {
+        "name": "uses-a-secret",
+        "mode": "workflow",
+        "environment_variables": [{"name": "token", "value_type": "secret", "value": "******"}],
+        "nodes": [
+            {"id": "start", "data": {"type": "start", "title": "Start", "variables": []}},
+            {
+                "id": "probe",
+                "data": {
+                    "type": "template-transform",
+                    "template": "{{ t|length }} {{ t }}",
+                    "variables": [{"variable": "t", "value_selector": ["env", "token"]}],
+                },
+            },
+            {
+                "id": "end",
+                "data": {
+                    "type": "end",
+                    "outputs": [{"variable": "out", "value_selector": ["probe", "output"]}],
+                },
+            },
+        ],
+        "edges": [
+            {"id": "a", "source": "start", "target": "probe"},
+            {"id": "b", "source": "probe", "target": "end"},
+        ],
+    }
+    settings = Settings(secrets={"token": "s3cr3t-value"})
+    result = run_workflow(flow, settings=settings)
+    assert result.outputs == {"out": "12 ******"}  # the real value was used, and is masked in the record
+    assert "s3cr3t" not in str(settings.masked())
