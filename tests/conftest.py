@@ -25,6 +25,17 @@ def corpus_dir() -> Path | None:
     return candidate if candidate.is_dir() else None
 
 
+def require_corpus(path: Path | None = None) -> Path:
+    """The corpus folder; a test without it skips, and fails under CI (``CI=true``)."""
+    corpus = path if path is not None else corpus_dir()
+    if corpus is None or not corpus.is_dir():
+        reason = "Dify corpus not found: set FLOWDECK_DIFY_CORPUS or place it at ../shared/dify-dsl"
+        if in_ci():
+            pytest.fail(f"{reason} (required under CI)")
+        pytest.skip(reason)
+    return corpus
+
+
 @pytest.fixture(autouse=True)
 def _isolated_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Runs never write to the real user data dir during tests."""

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
 from engine import load_workflow, run_workflow
-from tests.conftest import corpus_dir
+from tests.conftest import require_corpus
 
 CHATFLOW = {
     "name": "echo",
@@ -44,9 +42,7 @@ def test_snapshot_keeps_mode_and_variables_and_masks_secrets() -> None:
 
 
 def test_corpus_chatflow_snapshot_reloads_as_a_chatflow() -> None:
-    corpus = corpus_dir()
-    if corpus is None:
-        pytest.skip("Dify corpus not found (FLOWDECK_DIFY_CORPUS or ../shared/dify-dsl)")
+    corpus = require_corpus()
     wf = load_workflow(corpus / "test_streaming_conversation_variables.yml")
     again = load_workflow(wf.graph_dict)
     assert again.mode == wf.mode == "advanced-chat"

@@ -10,7 +10,7 @@ import pytest
 
 from engine.dsl import load_workflow
 from engine.errors import DslError
-from tests.conftest import corpus_dir
+from tests.conftest import require_corpus
 
 Doc = Callable[..., dict[str, Any]]
 
@@ -90,9 +90,7 @@ def test_not_a_dify_app(document: Any, fragment: str) -> None:
 
 
 def test_corpus_sketch_is_not_a_dify_app() -> None:
-    corpus = corpus_dir()
-    if corpus is None or not (corpus / "minimal_not_an_app.yml").is_file():
-        pytest.skip("Dify corpus not found")
+    corpus = require_corpus()
     path = corpus / "minimal_not_an_app.yml"
     err = _error(path)
     assert err.kind == "not-a-dify-app"

@@ -13,7 +13,6 @@ import yaml
 from engine.dsl import load_workflow
 from engine.errors import DslError
 from engine.graph import Workflow
-from engine.nodes.registry import known_types
 from tests.conftest import corpus_dir, in_ci
 
 CORPUS = corpus_dir()
@@ -26,8 +25,8 @@ Doc = Callable[..., dict[str, Any]]
 def _corpus_files() -> list[Any]:
     if CORPUS is None or not CORPUS.is_dir():
         reason = "Dify corpus not found: set FLOWDECK_DIFY_CORPUS or place it at ../shared/dify-dsl"
-        mark = pytest.mark.xfail(reason=reason, strict=True) if in_ci() else pytest.mark.skip(reason=reason)
-        return [pytest.param(None, id="corpus-missing", marks=mark)]
+        marks = [] if in_ci() else [pytest.mark.skip(reason=reason)]  # under CI the test fails
+        return [pytest.param(None, id="corpus-missing", marks=marks)]
     files = sorted(p for p in CORPUS.rglob("*.yml") if p.name != "cases.yaml")
     return [pytest.param(p, id=str(p.relative_to(CORPUS))) for p in files]
 
@@ -43,9 +42,6 @@ def test_corpus_file_loads_or_fails_as_its_case_expects(path: Path | None) -> No
             assert exc.kind == expected_kind
             assert exc.source == str(path)
             return
-        node_type = exc.message.split("'")[1] if exc.kind == "unknown-node-type" else ""
-        if node_type in known_types() and not in_ci():
-            pytest.skip(f"node type {node_type!r} is registered but its module is not written yet")
         raise
     assert expected_kind is None, f"{path.name} should fail with {expected_kind!r}"
     assert workflow.source == str(path)

@@ -19,6 +19,7 @@ from engine.dsl import load_workflow
 from engine.errors import NodeCancelled, NodeError
 from engine.nodes.http_request import HttpRequestNodeData, parse_lines
 from engine.variables import VariablePool
+from tests.conftest import require_corpus
 from tests.engine.nodes.external_node_support import Harness, build_node
 
 CORPUS = Path(__file__).resolve().parents[3].parent / "shared" / "dify-dsl"
@@ -373,8 +374,7 @@ def test_selectors_cover_templates_and_file_variables() -> None:
     ],
 )
 def test_corpus_http_workflows_load(name: str) -> None:
-    if not CORPUS.is_dir():
-        pytest.skip("the Dify corpus is not next to the repository")
+    require_corpus(CORPUS)
     workflow = load_workflow(CORPUS / name)
     types = {spec.type for spec in workflow.all_nodes().values()}
     assert "http-request" in types

@@ -13,6 +13,7 @@ from engine.errors import NodeError
 from engine.nodes.knowledge_retrieval import KnowledgeRetrievalNodeData
 from engine.retrieval import InMemoryRetriever, RetrievalQuery, RetrieverRegistry
 from engine.variables import VariablePool
+from tests.conftest import require_corpus
 from tests.engine.nodes.external_node_support import Harness, build_node
 
 CORPUS = Path(__file__).resolve().parents[3].parent / "shared" / "dify-dsl"
@@ -110,8 +111,7 @@ def test_bad_configuration_names_the_field(patch: dict[str, Any], field: str) ->
 
 
 def test_corpus_workflow_loads() -> None:
-    if not CORPUS.is_dir():
-        pytest.skip("the Dify corpus is not next to the repository")
+    require_corpus(CORPUS)
     workflow = load_workflow(CORPUS / "knowledge_retrieval_v2_workflow.yml")
     spec = workflow.node("retrieval-v2")
     assert spec.data.top_k == 5  # type: ignore[attr-defined]

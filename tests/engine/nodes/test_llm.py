@@ -15,6 +15,7 @@ from engine.nodes.services import Services
 from engine.providers import Message, MockProvider
 from engine.settings import ModelSettings
 from engine.variables import VariablePool
+from tests.conftest import require_corpus
 from tests.engine.nodes.external_node_support import Harness, build_node, settings_with
 
 CORPUS = Path(__file__).resolve().parents[3].parent / "shared" / "dify-dsl"
@@ -213,8 +214,7 @@ def test_bad_configuration_names_the_field(patch: dict[str, Any], field: str) ->
 
 
 def test_every_corpus_llm_node_validates() -> None:
-    if not CORPUS.is_dir():
-        pytest.skip("the Dify corpus is not next to the repository")
+    require_corpus(CORPUS)
     import yaml
 
     count = 0

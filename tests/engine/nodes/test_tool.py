@@ -15,6 +15,7 @@ from engine.nodes.cancel import CancelToken
 from engine.nodes.tool import ToolNodeData
 from engine.tools import ToolRegistry, ToolResult, default_registry
 from engine.variables import VariablePool
+from tests.conftest import require_corpus
 from tests.engine.nodes.external_node_support import Harness, build_node
 
 CORPUS = Path(__file__).resolve().parents[3].parent / "shared" / "dify-dsl"
@@ -148,7 +149,6 @@ def test_bad_configuration_names_the_field(patch: dict[str, Any], field: str) ->
     "name", ["chatflow_time_tool_static_output_workflow.yml", "http_request_with_json_tool_workflow.yml"]
 )
 def test_corpus_tool_workflows_load(name: str) -> None:
-    if not CORPUS.is_dir():
-        pytest.skip("the Dify corpus is not next to the repository")
+    require_corpus(CORPUS)
     workflow = load_workflow(CORPUS / name)
     assert any(spec.type == "tool" for spec in workflow.all_nodes().values())

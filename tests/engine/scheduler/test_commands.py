@@ -74,7 +74,6 @@ def test_terminate_kills_a_running_code_subprocess(monkeypatch: pytest.MonkeyPat
         ],
         [("start", "code"), ("code", "end")],
     )
-    pytest.importorskip("engine.nodes.code")
     pidfile = tmp_path / "pid"
     monkeypatch.setenv("PIDFILE", str(pidfile))
     handle = start_workflow(wf, {"x": "v"})
