@@ -32,10 +32,8 @@ from engine.nodes.base import RunServices
 from engine.nodes.services import Services
 from engine.scheduler.commands import (
     CommandChannel,
+    CommandSender,
     InMemoryCommandChannel,
-    PauseCommand,
-    ResumeCommand,
-    TerminateCommand,
 )
 from engine.scheduler.config import EngineConfig
 from engine.scheduler.emitter import Listener
@@ -124,7 +122,7 @@ class _DiscardRepository:
         return True
 
 
-class RunHandle:
+class RunHandle(CommandSender):
     """A run in progress, on a thread of its own."""
 
     def __init__(
@@ -183,15 +181,6 @@ class RunHandle:
             self._cond.notify_all()
 
     # ------------------------------------------------------------- control
-    def terminate(self, reason: str = "terminated by the operator") -> None:
-        self.channel.send(TerminateCommand(reason))
-
-    def pause(self) -> None:
-        self.channel.send(PauseCommand())
-
-    def resume(self) -> None:
-        self.channel.send(ResumeCommand())
-
     # ------------------------------------------------------------ watching
     @property
     def status(self) -> str:

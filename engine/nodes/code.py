@@ -13,11 +13,10 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from engine.nodes.base import BaseNodeData, Node, NodeContext, NodeResult
+from engine.nodes.base import BaseNodeData, NodeContext, NodeResult
 from engine.nodes.code_outputs import check_outputs
 from engine.nodes.code_process import Limits, run_code
-from engine.nodes.fields import NoneAsEmptyList, VariableBinding, VariableBindings
-from engine.variables import Selector
+from engine.nodes.fields import BoundVariablesNode, NoneAsEmptyList, VariableBinding
 
 OutputType = Literal[
     "string", "number", "object", "boolean",
@@ -47,17 +46,10 @@ class CodeNodeData(BaseNodeData):
         return {} if value in (None, []) else value
 
 
-class CodeNode(Node):
+class CodeNode(BoundVariablesNode):
     type: ClassVar[str] = "code"
     data_model: ClassVar[type[BaseNodeData]] = CodeNodeData
     data: CodeNodeData
-
-    def __init__(self, node_id: str, data: BaseNodeData) -> None:
-        super().__init__(node_id, data)
-        self._variables = VariableBindings(self.data.variables)
-
-    def selectors(self) -> list[Selector]:
-        return self._variables.selectors()
 
     def run(self, ctx: NodeContext) -> NodeResult:
         inputs = self._variables.read(ctx.pool)

@@ -15,6 +15,7 @@ from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from engine.nodes.base import BaseNodeData, Node
 from engine.variables import Selector, VariablePool, as_selector
 
 T = TypeVar("T")
@@ -98,7 +99,19 @@ class VariableBindings:
         return {name: pool.get(selector) for name, selector in self._pairs}
 
 
+class BoundVariablesNode(Node):
+    """A node whose data has ``variables: [{variable, value_selector}]`` (code, template-transform)."""
+
+    def __init__(self, node_id: str, data: BaseNodeData) -> None:
+        super().__init__(node_id, data)
+        self._variables = VariableBindings(data.variables)  # type: ignore[attr-defined]
+
+    def selectors(self) -> list[Selector]:
+        return self._variables.selectors()
+
+
 __all__ = [
+    "BoundVariablesNode",
     "LooseStrList", "NoneAsDefaults", "NoneAsEmptyDict", "NoneAsEmptyList", "NoneAsEmptyStr",
     "NoneAsEmptyStrList", "NoneAsEmptyText", "StrList", "VariableBinding", "VariableBindings",
     "falsy_as", "none_as",

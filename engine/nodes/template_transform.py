@@ -17,9 +17,13 @@ from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from pydantic import Field
 
 from engine.errors import NodeError
-from engine.nodes.base import BaseNodeData, Node, NodeContext, NodeResult
-from engine.nodes.fields import NoneAsEmptyList, NoneAsEmptyStr, VariableBinding, VariableBindings
-from engine.variables import Selector
+from engine.nodes.base import BaseNodeData, NodeContext, NodeResult
+from engine.nodes.fields import (
+    BoundVariablesNode,
+    NoneAsEmptyList,
+    NoneAsEmptyStr,
+    VariableBinding,
+)
 
 MAX_OUTPUT_LENGTH = 400_000
 
@@ -41,17 +45,10 @@ class TemplateTransformNodeData(BaseNodeData):
     variables: NoneAsEmptyList[TemplateVariable] = Field(default_factory=list)
 
 
-class TemplateTransformNode(Node):
+class TemplateTransformNode(BoundVariablesNode):
     type: ClassVar[str] = "template-transform"
     data_model: ClassVar[type[BaseNodeData]] = TemplateTransformNodeData
     data: TemplateTransformNodeData
-
-    def __init__(self, node_id: str, data: BaseNodeData) -> None:
-        super().__init__(node_id, data)
-        self._variables = VariableBindings(self.data.variables)
-
-    def selectors(self) -> list[Selector]:
-        return self._variables.selectors()
 
     def run(self, ctx: NodeContext) -> NodeResult:
         variables = self._variables.read(ctx.pool)

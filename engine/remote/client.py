@@ -43,7 +43,7 @@ from engine.remote.heartbeat import mark_queued, run_liveness
 from engine.remote.keys import events_key, redis_client
 from engine.remote.tasks import RUN_QUEUE, RUN_TASK
 from engine.run import RunResult, WorkflowSource, result_from_terminal
-from engine.scheduler.commands import PauseCommand, ResumeCommand, TerminateCommand
+from engine.scheduler.commands import CommandSender
 from engine.scheduler.mocks import load_mocks
 from engine.settings import Settings
 
@@ -59,7 +59,7 @@ class _Discard:
         return True
 
 
-class RemoteRunHandle:
+class RemoteRunHandle(CommandSender):
     """A run on a worker, seen through Redis."""
 
     def __init__(self, redis_client: redis.Redis, run_id: str, *, workflow: Workflow | None = None) -> None:
@@ -69,15 +69,6 @@ class RemoteRunHandle:
         self.channel = RedisCommandChannel(redis_client, run_id)
 
     # ------------------------------------------------------------- control
-    def terminate(self, reason: str = "terminated by the operator") -> None:
-        self.channel.send(TerminateCommand(reason))
-
-    def pause(self) -> None:
-        self.channel.send(PauseCommand())
-
-    def resume(self) -> None:
-        self.channel.send(ResumeCommand())
-
     # ------------------------------------------------------------ watching
     def watcher(self, last_id: str = "0-0") -> RedisEventWatcher:
         return RedisEventWatcher(self.redis, self.run_id, last_id)

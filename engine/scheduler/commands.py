@@ -71,6 +71,21 @@ class CommandChannel(Protocol):
         ...
 
 
+class CommandSender:
+    """Operator controls of a run handle, sent through its ``channel`` (local or remote)."""
+
+    channel: CommandChannel
+
+    def terminate(self, reason: str = "terminated by the operator") -> None:
+        self.channel.send(TerminateCommand(reason))
+
+    def pause(self) -> None:
+        self.channel.send(PauseCommand())
+
+    def resume(self) -> None:
+        self.channel.send(ResumeCommand())
+
+
 class InMemoryCommandChannel:
     def __init__(self) -> None:
         self._lock = threading.Lock()
