@@ -1,0 +1,174 @@
+"""What the console knows about one run: its record and the latest state of each node.
+
+Pure Python (no Qt), fed in the GUI thread.  A run followed live is fed its engine
+events, which a private :class:`WorkflowCycleManager` turns into the very records the
+engine stores; a run read from the database is fed those records.  Either way every
+view (canvas, inspector, charts) reads :class:`NodeView` built from records, so what
+the screen shows is what the engine recorded.
+
+``apply_*`` return the ids of the nodes whose view changed, so the canvas recolours
+only those.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.events import EngineEvent, NodeRetryEvent, NodeSkippedEvent, RunStartedEvent
+from engine.graph import Workflow
+from engine.lifecycle.cycle_manager import WorkflowCycleManager
+from engine.lifecycle.records import NodeExecution, WorkflowExecution
+
+_ACTIVE = frozenset({"running", "retrying", "paused"})
+
+
+@dataclass(slots=True)
+class NodeView:
+    """The newest execution of one node, and how to draw it."""
+
+    node_id: str
+    state: str = "pending"  # a key of desktop_app.theme.NODE_STATES
+    retries: int = 0  # failed attempts so far (the badge shows attempts = retries + 1)
+    executions: int = 0  # how many executions (iteration/loop children run once per round)
+    record: NodeExecution | None = None
+
+    @property
+    def attempts(self) -> int:
+        return self.retries + 1 if self.record is not None else 0
+
+
+def display_state(record: NodeExecution | None, *, run_status: str = "running") -> str:
+    """The state a node is drawn in, from its newest execution record."""
+    if record is None:
+        return "pending"
+    status = record.status
+    if status == "running":
+        if run_status == "paused":
+            return "paused"
+        return "retrying" if _waiting_for_retry(record) else "running"
+    if status == "succeeded" and record.metadata.get("reused_from"):
+        return "reused"
+    return status
+
+
+def _waiting_for_retry(record: NodeExecution) -> bool:
+    """A failed attempt is the newest one: the node waits for its retry timer."""
+    return bool(record.attempts) and record.attempts[-1].finished_at is not None and record.retry_count > 0
+
+
+class _Discard:
+    def save(self, record: Any) -> None:
+        pass
+
+    def flush(self, timeout: float | None = None) -> bool:
+        return True
+
+
+@dataclass(slots=True)
+class RunState:
+    run_id: str
+    workflow: Workflow | None = None
+    run: WorkflowExecution | None = None
+    nodes: dict[str, NodeView] = field(default_factory=dict)
+    events_seen: int = 0
+    _manager: WorkflowCycleManager | None = None
+    _records: dict[str, NodeExecution] = field(default_factory=dict)  # execution id -> record (DB path)
+
+    # ------------------------------------------------------------- live path
+    def apply_events(self, events: Iterable[EngineEvent]) -> set[str]:
+        """Feed engine events (seq order); returns the node ids whose view changed."""
+        changed: set[str] = set()
+        manager = self._manager
+        for event in events:
+            if manager is None:
+                if self.workflow is None:
+                    continue  # nothing to build records against
+                manager = self._manager = WorkflowCycleManager(self.workflow, _Discard(), _Discard())
+            manager.handle(event)
+            self.events_seen += 1
+            node_id = getattr(event, "node_id", None)
+            if isinstance(event, NodeSkippedEvent):
+                view = self._view(event.node_id)
+                if view.record is None:
+                    view.state = "skipped"
+                changed.add(event.node_id)
+            elif node_id is not None:
+                changed.add(node_id)
+            elif not isinstance(event, RunStartedEvent):
+                changed.update(n for n, v in self.nodes.items() if v.state in _ACTIVE)
+            if isinstance(event, NodeRetryEvent):
+                changed.add(event.node_id)
+        if manager is None:
+            return changed
+        self.run = manager.execution
+        by_node: dict[str, list[NodeExecution]] = {}
+        for record in manager.node_executions:
+            if record.node_id in changed:
+                by_node.setdefault(record.node_id, []).append(record)
+        for node_id in changed:
+            self._refresh(node_id, by_node.get(node_id, []))
+        return changed
+
+    # ----------------------------------------------------------- record path
+    def apply_records(self, run: WorkflowExecution, records: Iterable[NodeExecution]) -> set[str]:
+        """Replace what is known with records read from the database."""
+        self.run = run
+        by_node: dict[str, list[NodeExecution]] = {}
+        for record in records:
+            self._records[record.id] = record
+        for record in self._records.values():
+            by_node.setdefault(record.node_id, []).append(record)
+        changed: set[str] = set()
+        for node_id, node_records in by_node.items():
+            before = self._signature(self.nodes.get(node_id))
+            self._refresh(node_id, node_records)
+            if self._signature(self.nodes[node_id]) != before:
+                changed.add(node_id)
+        # the run's status changes how running nodes look (paused)
+        changed.update(n for n, v in self.nodes.items() if v.state in _ACTIVE)
+        for node_id in changed:
+            if node_id in by_node:
+                self._refresh(node_id, by_node[node_id])
+        return changed
+
+    # -------------------------------------------------------------- queries
+    @property
+    def status(self) -> str:
+        return self.run.status if self.run is not None else "running"
+
+    def records(self) -> list[NodeExecution]:
+        """Every node execution known, in index order."""
+        if self._manager is not None:
+            return sorted(self._manager.node_executions, key=lambda r: r.index)
+        return sorted(self._records.values(), key=lambda r: r.index)
+
+    def view(self, node_id: str) -> NodeView:
+        return self.nodes.get(node_id) or NodeView(node_id)
+
+    def executions_of(self, node_id: str) -> list[NodeExecution]:
+        return [r for r in self.records() if r.node_id == node_id]
+
+    # ------------------------------------------------------------ internals
+    def _view(self, node_id: str) -> NodeView:
+        view = self.nodes.get(node_id)
+        if view is None:
+            view = self.nodes[node_id] = NodeView(node_id)
+        return view
+
+    def _refresh(self, node_id: str, records: list[NodeExecution]) -> None:
+        view = self._view(node_id)
+        if not records:
+            return
+        newest = max(records, key=lambda r: (r.index, r.seq))
+        view.record = newest
+        view.executions = sum(1 for r in records if r.status != "skipped")
+        view.retries = newest.retry_count
+        view.state = display_state(newest, run_status=self.status)
+
+    @staticmethod
+    def _signature(view: NodeView | None) -> tuple[Any, ...]:
+        if view is None or view.record is None:
+            return ()
+        return (view.state, view.retries, view.executions, view.record.seq)

@@ -1,0 +1,163 @@
+"""The one theme module: colours of every state, fonts, sizes and z-values, light and dark.
+
+Every widget takes its colours from here (canvas, runs list, timeline, inspector),
+so a state looks the same everywhere.  Colours are hex strings; Qt objects are
+built by the widgets that use them (this module imports no Qt widget code).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: node display states, in the order the legend shows them
+NODE_STATES: tuple[str, ...] = (
+    "pending",
+    "running",
+    "retrying",
+    "succeeded",
+    "exception",
+    "failed",
+    "terminated",
+    "skipped",
+    "reused",
+    "paused",
+)
+
+#: run statuses as records carry them
+RUN_STATUSES: tuple[str, ...] = (
+    "running",
+    "paused",
+    "succeeded",
+    "partial-succeeded",
+    "failed",
+    "terminated",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StateStyle:
+    fill: str  # node body / bar colour
+    border: str  # outline
+    text: str  # text on the fill
+    label: str  # what the operator reads
+    glyph: str  # one character for lists and badges
+    dashed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Palette:
+    dark: bool
+    window: str
+    panel: str
+    panel_alt: str
+    text: str
+    text_muted: str
+    grid: str
+    edge: str
+    edge_skipped: str
+    selection: str
+    canvas: str
+    container: str
+    container_border: str
+    accent: str
+    danger: str
+    states: dict[str, StateStyle]
+
+    def state(self, name: str) -> StateStyle:
+        """The style of a node state or run status (unknown names look pending)."""
+        return self.states.get(name) or self.states["pending"]
+
+
+def _states(dark: bool) -> dict[str, StateStyle]:
+    if dark:
+        pending = StateStyle("#2b3038", "#6b7380", "#c9d1d9", "pending", "○")
+        skipped = StateStyle("#262a30", "#4d545e", "#7d8590", "skipped", "⊘", dashed=True)
+        fg = "#0d1117"
+    else:
+        pending = StateStyle("#ffffff", "#9aa4b1", "#2d333b", "pending", "○")
+        skipped = StateStyle("#f2f3f5", "#b8bec7", "#8b949e", "skipped", "⊘", dashed=True)
+        fg = "#ffffff"
+    blue, green, red = ("#58a6ff", "#3fb950", "#f85149") if dark else ("#1f6feb", "#1a7f37", "#cf222e")
+    amber, orange = ("#d29922", "#f0883e") if dark else ("#bf8700", "#e16f24")
+    dark_red, teal, purple = ("#b62324", "#39c5cf", "#a371f7") if dark else ("#82071e", "#0f8b8d", "#8250df")
+    on_light = "#0d1117"
+    return {
+        "pending": pending,
+        "running": StateStyle(blue, blue, fg, "running", "●"),
+        "retrying": StateStyle(orange, orange, on_light if dark else "#ffffff", "retrying", "↻"),
+        "succeeded": StateStyle(green, green, fg, "succeeded", "✓"),
+        "partial-succeeded": StateStyle(amber, amber, on_light, "partial", "◐"),
+        "exception": StateStyle(amber, amber, on_light, "exception", "!"),
+        "failed": StateStyle(red, red, "#ffffff", "failed", "✕"),
+        "terminated": StateStyle(dark_red, dark_red, "#ffffff", "terminated", "■"),
+        "skipped": skipped,
+        "reused": StateStyle(teal, teal, fg, "reused", "↺"),
+        "paused": StateStyle(purple, purple, "#ffffff", "paused", "❚❚"),
+    }
+
+
+LIGHT = Palette(
+    dark=False,
+    window="#f6f8fa",
+    panel="#ffffff",
+    panel_alt="#f6f8fa",
+    text="#1f2328",
+    text_muted="#656d76",
+    grid="#e6e9ed",
+    edge="#57606a",
+    edge_skipped="#c4cad1",
+    selection="#0969da",
+    canvas="#fbfcfd",
+    container="#f0f4f9",
+    container_border="#b6c2d1",
+    accent="#0969da",
+    danger="#cf222e",
+    states=_states(False),
+)
+
+DARK = Palette(
+    dark=True,
+    window="#0d1117",
+    panel="#161b22",
+    panel_alt="#1c2129",
+    text="#e6edf3",
+    text_muted="#8d96a0",
+    grid="#262c36",
+    edge="#8d96a0",
+    edge_skipped="#3d444d",
+    selection="#58a6ff",
+    canvas="#0f141a",
+    container="#151b23",
+    container_border="#3d4756",
+    accent="#58a6ff",
+    danger="#f85149",
+    states=_states(True),
+)
+
+
+def palette(dark: bool) -> Palette:
+    return DARK if dark else LIGHT
+
+
+# ----------------------------------------------------------- sizes, z-values
+NODE_WIDTH = 220.0
+NODE_HEIGHT = 64.0
+NODE_RADIUS = 8.0
+BADGE_RADIUS = 11.0
+LAYER_GAP_X = 90.0  # layered layout: between layers
+ROW_GAP_Y = 36.0  # layered layout: between nodes of one layer
+CONTAINER_PADDING = 36.0
+
+Z_CONTAINER = -10.0
+Z_EDGE = 0.0
+Z_NODE = 10.0
+Z_BADGE = 20.0
+
+#: below this zoom level the canvas hides node text (level of detail)
+TEXT_MIN_SCALE = 0.45
+
+#: a running node's animated border starts only after this delay (no flicker on fast nodes)
+RUNNING_ANIMATION_DELAY_MS = 300
+
+FONT_FAMILY = "Inter, 'Segoe UI', 'Noto Sans', 'DejaVu Sans', sans-serif"
+MONO_FAMILY = "'JetBrains Mono', 'Cascadia Mono', 'DejaVu Sans Mono', monospace"
