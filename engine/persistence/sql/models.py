@@ -6,6 +6,13 @@
   (:class:`~engine.lifecycle.records.NodeAttempt`) are the JSON list ``attempts``
   of that row, written with it under the same ``seq`` guard (one row per node
   instead of two: the attempts table was a third of the cost of a run's records).
+- ``run_owners``: who executes a run started through :class:`~engine.service.Flowdeck`
+  (owner id, host, pid), the owner's ``heartbeat_at`` and, while the run is paused,
+  its ``snapshot`` (so another process can resume it).  Kept apart from
+  ``workflow_runs``: one heartbeat ``UPDATE`` per process touches a narrow table, and
+  the seq-guarded record upserts never overwrite control state.
+- ``run_commands``: operator commands (terminate, pause, resume) for a run, inserted
+  by any process and taken by the run's owner (``taken_at``).
 
 Times are epoch seconds (double precision) like the records.  There are no
 foreign keys between the record tables on purpose: asynchronous writers may
@@ -98,3 +105,29 @@ class NodeExecutionRow(Base):
     # NodeAttempt.to_dict() of every try, oldest first
     attempts: Mapped[list[Any]]
     seq: Mapped[int] = mapped_column(BigInteger)
+
+
+class RunOwnerRow(Base):
+    __tablename__ = "run_owners"
+
+    run_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner_id: Mapped[str] = mapped_column(String(64), index=True)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    claimed_at: Mapped[float] = mapped_column(Double)
+    # 0.0: the owner let go of the run (closed while it was paused)
+    heartbeat_at: Mapped[float] = mapped_column(Double)
+    # the run's snapshot while it is paused (engine.scheduler.snapshot), else NULL
+    snapshot: Mapped[dict[str, Any] | None]
+
+
+class RunCommandRow(Base):
+    __tablename__ = "run_commands"
+    __table_args__ = (Index("ix_run_commands_run_id_taken_at", "run_id", "taken_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(String(64))
+    # Command.to_dict(): {"command": "terminate", "reason": ...}
+    command: Mapped[dict[str, Any]]
+    created_at: Mapped[float] = mapped_column(Double)
+    taken_at: Mapped[float | None] = mapped_column(Double)
