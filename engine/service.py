@@ -130,6 +130,10 @@ class Flowdeck:
     def duration_history(self, workflow_id: str, limit: int = 200) -> list[DurationPoint]:
         return self.repositories.executions.duration_history(workflow_id, limit)
 
+    def workflow_of(self, run: WorkflowExecution) -> Workflow:
+        """The workflow a recorded run executed (from its graph snapshot; cached per graph)."""
+        return self._workflow_of(run)
+
     def close(self, timeout: float = 10.0) -> None:
         with self._lock:
             handles = list(self._handles.values())
