@@ -180,8 +180,12 @@ class RunHandle(CommandSender):
         with self._cond:
             self._cond.notify_all()
 
-    # ------------------------------------------------------------- control
     # ------------------------------------------------------------ watching
+    @property
+    def workflow(self) -> Workflow:
+        """The workflow this run executes."""
+        return self._engine.workflow
+
     @property
     def status(self) -> str:
         with self._cond:
