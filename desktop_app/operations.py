@@ -1,0 +1,134 @@
+"""The operator's actions, carried out off the GUI thread through the facade.
+
+Each action reports what the records say afterwards, never what it hoped to do:
+``terminate`` waits (off-thread, bounded) for the run's record to become final and then
+hands the run and its node records to :attr:`Operations.terminated`, so the console can
+show what it verified (the run ended ``terminated``, N nodes cancelled, none left running).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from desktop_app.tasks import TaskRunner
+from engine.events import EngineEvent
+from engine.graph import Workflow
+from engine.lifecycle.records import NodeExecution, WorkflowExecution
+from engine.service import Flowdeck
+
+VERIFY_TIMEOUT_S = 10.0
+
+
+class Operations(QObject):
+    started = Signal(str)  # run id of a run this console started (a run or a replay)
+    terminated = Signal(object, list)  # the final run record, its node records
+    done = Signal(str, str)  # level ("info" | "warning" | "error"), message
+    failed = Signal(str, str)  # title, message
+
+    def __init__(
+        self,
+        flowdeck: Flowdeck,
+        tasks: TaskRunner,
+        listener: Callable[[EngineEvent], None],
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.flowdeck = flowdeck
+        self._tasks = tasks
+        self._listener = listener
+
+    # ----------------------------------------------------------------- start
+    def start(
+        self,
+        workflow: Workflow | str | Path,
+        inputs: Mapping[str, Any] | None = None,
+        *,
+        mocks: str | Path | Mapping[str, Any] | None = None,
+        where: str = "here",
+    ) -> None:
+        flowdeck, listener = self.flowdeck, self._listener
+
+        def start() -> str:
+            options: dict[str, Any] = {"where": where} if where != "here" else {}
+            values = dict(inputs or {})
+            handle = flowdeck.start(workflow, values, mocks=mocks, listeners=[listener], **options)
+            return handle.run_id
+
+        self._tasks.submit(start, self.started.emit, self._failure("Could not start the run"))
+
+    # --------------------------------------------------------------- control
+    def terminate(self, run_id: str, reason: str) -> None:
+        flowdeck = self.flowdeck
+
+        def terminate() -> tuple[WorkflowExecution, list[NodeExecution]]:
+            flowdeck.terminate(run_id, reason)
+            return _wait_final(flowdeck, run_id), flowdeck.node_executions(run_id)
+
+        self._tasks.submit(
+            terminate,
+            lambda r: self.terminated.emit(r[0], r[1]),
+            self._failure("Could not terminate the run"),
+        )
+
+    def pause(self, run_id: str) -> None:
+        self._tasks.submit(
+            lambda: self.flowdeck.pause(run_id),
+            lambda _: self.done.emit("info", f"Pausing run {run_id[:8]}: running nodes finish first"),
+            self._failure("Could not pause the run"),
+        )
+
+    def resume(self, run_id: str) -> None:
+        listener = self._listener
+
+        def resume() -> None:
+            handle = self.flowdeck.resume(run_id)
+            if handle is not None and hasattr(handle, "add_listener"):
+                handle.add_listener(listener)
+
+        self._tasks.submit(
+            resume,
+            lambda _: self.done.emit("info", f"Run {run_id[:8]} resumed."),
+            self._failure("Could not resume the run"),
+        )
+
+    # ---------------------------------------------------------------- replay
+    def replay(self, run_id: str, mode: str, inputs: Mapping[str, Any] | None = None) -> None:
+        flowdeck, listener = self.flowdeck, self._listener
+
+        def replay() -> str:
+            return flowdeck.replay(
+                run_id, mode=mode, inputs=dict(inputs) if inputs is not None else None, listeners=[listener]
+            ).run_id
+
+        self._tasks.submit(replay, self.started.emit, self._failure("Could not replay the run"))
+
+    def _failure(self, title: str) -> Callable[[BaseException], None]:
+        return lambda exc: self.failed.emit(title, str(exc) or type(exc).__name__)
+
+    def plan(self, run_id: str, mode: str) -> Any:
+        """The replay plan (blocking: call it from a task)."""
+        planner = getattr(self.flowdeck, "replay_plan", None)
+        if planner is not None:
+            return planner(run_id, mode)
+        return self.flowdeck.plan_replay(run_id)
+
+
+def _wait_final(flowdeck: Flowdeck, run_id: str, timeout: float = VERIFY_TIMEOUT_S) -> WorkflowExecution:
+    """The run's record once final (or as it stands after ``timeout``)."""
+    waiter = getattr(flowdeck, "wait_for_end", None)
+    if waiter is not None:
+        try:
+            return waiter(run_id, timeout)
+        except TimeoutError:
+            return flowdeck.get_run(run_id)
+    deadline = time.monotonic() + timeout
+    run = flowdeck.get_run(run_id)
+    while not run.is_final and time.monotonic() < deadline:
+        time.sleep(0.05)
+        run = flowdeck.get_run(run_id)
+    return run
