@@ -228,8 +228,5 @@ class NodeInspector(QWidget):
     def _set_pill(self, state: str) -> None:
         style = self._palette.state(state)
         self.pill.setText(f" {style.glyph} {style.label} ")
-        self.pill.setStyleSheet(
-            f"background:{style.fill}; color:{style.text}; border:1px solid {style.border};"
-            "border-radius:9px; padding:2px 8px; font-weight:600;"
-        )
+        self.pill.setStyleSheet(theme.pill_css(style))
         self.pill.show()

@@ -161,3 +161,18 @@ RUNNING_ANIMATION_DELAY_MS = 300
 
 FONT_FAMILY = "Inter, 'Segoe UI', 'Noto Sans', 'DejaVu Sans', sans-serif"
 MONO_FAMILY = "'JetBrains Mono', 'Cascadia Mono', 'DejaVu Sans Mono', monospace"
+
+# ----------------------------------------------------------- charts (pyqtgraph)
+CHART_BAR_HEIGHT = 0.64  # of one row
+CHART_FONT_PT = 9
+CHART_MAX_VISIBLE_ROWS = 28  # rows shown before the operator scrolls the timeline
+CHART_TREND_SYMBOL = 8.0
+CHART_TREND_SELECTED_SYMBOL = 18.0
+
+
+def pill_css(style: StateStyle) -> str:
+    """Stylesheet of a status pill (a QLabel) in a state's colours."""
+    return (
+        f"background:{style.fill}; color:{style.text}; border:1px solid {style.border};"
+        "border-radius:9px; padding:2px 8px; font-weight:600;"
+    )
