@@ -1,0 +1,424 @@
+"""The console's main window: runs on the left, the selected run in the middle, the node on the right.
+
+It wires the components together and owns no engine logic: reads go through
+:class:`RunFollower` and the runs panel (off the GUI thread), actions through
+:class:`Operations`, engine events through :class:`EventBridge`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app import formatting as fmt
+from desktop_app import style
+from desktop_app.actions import build_actions
+from desktop_app.bridge import EventBridge
+from desktop_app.canvas import GraphView
+from desktop_app.charts import ChartsPanel
+from desktop_app.follower import RunFollower
+from desktop_app.inspector import NodeInspector
+from desktop_app.operations import Operations
+from desktop_app.run_header import RunHeader
+from desktop_app.runs import RunsPanel
+from desktop_app.status_bar import ConsoleStatusBar
+from desktop_app.tasks import TaskRunner
+from engine.events import EngineEvent, RunEndedEvent, RunPausedEvent, RunResumedEvent, RunStartedEvent
+from engine.graph import Workflow
+from engine.lifecycle.records import NodeExecution, WorkflowExecution
+from engine.service import Flowdeck
+
+log = logging.getLogger(__name__)
+CHARTS_MS = 200  # charts follow a live run at most 5 times a second
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, flowdeck: Flowdeck, *, dark: bool = False) -> None:
+        super().__init__()
+        self.flowdeck = flowdeck
+        self.dark = dark
+        self.setWindowTitle("Flowdeck")
+        self.resize(1600, 960)
+        self.tasks = TaskRunner(self)
+        self.bridge = EventBridge(self)
+        self.ops = Operations(flowdeck, self.tasks, self.bridge.listener, self)
+        self.follower = RunFollower(flowdeck, self.tasks, self)
+        self.runs = RunsPanel(flowdeck, self.tasks, dark=dark)
+        self.canvas = GraphView(dark=dark)
+        self.charts = ChartsPanel(dark=dark)
+        self.inspector = NodeInspector(dark=dark)
+        self.header = RunHeader(dark=dark)
+        self.status = ConsoleStatusBar(flowdeck, self.tasks, self.bridge.events_per_second, self, dark=dark)
+        self.setStatusBar(self.status)
+        self.actions_, toolbar = build_actions(self)
+        self.addToolBar(toolbar)
+        self.selected_node = ""
+        self.last_message: QMessageBox | None = None
+        self._charts_dirty = False
+        self._preview: Workflow | None = None
+        self._layout()
+        self._connect()
+
+    # ------------------------------------------------------------- building
+    def _layout(self) -> None:
+        centre = QWidget()
+        col = QVBoxLayout(centre)
+        col.setContentsMargins(0, 0, 0, 0)
+        col.setSpacing(0)
+        col.addWidget(self.header)
+        graph_and_charts = QSplitter(Qt.Orientation.Vertical)
+        graph_and_charts.addWidget(self.canvas)
+        graph_and_charts.addWidget(self.charts)
+        graph_and_charts.setStretchFactor(0, 3)
+        graph_and_charts.setStretchFactor(1, 2)
+        graph_and_charts.setSizes([560, 300])
+        col.addWidget(graph_and_charts, 1)
+        main = QSplitter(Qt.Orientation.Horizontal)
+        main.addWidget(self.runs)
+        main.addWidget(centre)
+        main.addWidget(self.inspector)
+        main.setStretchFactor(1, 1)
+        main.setSizes([440, 880, 340])
+        main.setChildrenCollapsible(False)
+        self.setCentralWidget(main)
+
+    def _connect(self) -> None:
+        a = self.actions_
+        a.run.triggered.connect(self.open_run_dialog)
+        a.terminate.triggered.connect(self.open_terminate_dialog)
+        a.pause.triggered.connect(self.toggle_pause)
+        a.rerun.triggered.connect(lambda: self.open_replay_dialog("rerun"))
+        a.rerun_inputs.triggered.connect(lambda: self.open_replay_dialog("rerun-inputs"))
+        a.from_failure.triggered.connect(lambda: self.open_replay_dialog("from-failure"))
+        a.open_workflow.triggered.connect(self.choose_workflow_file)
+        a.settings.triggered.connect(self.open_settings)
+        a.fit.triggered.connect(self.canvas.fit)
+        a.reload.triggered.connect(self.reload)
+        a.search.triggered.connect(self.runs.focus_search)
+        a.toggle_theme.triggered.connect(lambda: self.set_dark(not self.dark))
+        self.runs.run_selected.connect(self.select_run)
+        self.bridge.batch.connect(self.follower.on_batch)
+        self.bridge.batch.connect(self._on_batch)
+        self.follower.loaded.connect(self._on_loaded)
+        self.follower.changed.connect(self._on_changed)
+        self.follower.failed.connect(
+            lambda _run, error: self.header.show_banner("error", f"Reading the run failed: {error}")
+        )
+        self.canvas.node_selected.connect(self.select_node)
+        self.charts.node_selected.connect(self.select_node)
+        self.ops.started.connect(self._on_started)
+        self.ops.terminated.connect(self._on_terminated)
+        self.ops.done.connect(self.header.show_banner)
+        self.ops.failed.connect(self.show_message)
+        self.status.health_changed.connect(self._on_health)
+        self._ticker = QTimer(self)
+        self._ticker.setInterval(1000)
+        self._ticker.timeout.connect(self._tick)
+        self._ticker.start()
+        self._charts_timer = QTimer(self)
+        self._charts_timer.setInterval(CHARTS_MS)
+        self._charts_timer.timeout.connect(self._refresh_charts)
+        self._charts_timer.start()
+
+    # ------------------------------------------------------------ selection
+    @Slot(str)
+    def select_run(self, run_id: str) -> None:
+        if run_id == self.follower.run_id:
+            return
+        self._preview = None
+        self.selected_node = ""
+        self.inspector.show_node("", "", [])
+        self.header.show_run(None)
+        self.canvas.reset_states()
+        self.charts.show_run(None, [])
+        self.follower.follow(run_id)
+        self._update_actions()
+
+    @Slot(str)
+    def select_node(self, node_id: str) -> None:
+        self.selected_node = node_id
+        if node_id:
+            self.canvas.select_node(node_id)
+        self._refresh_inspector()
+
+    # --------------------------------------------------------- run updates
+    @Slot(str)
+    def _on_loaded(self, run_id: str) -> None:
+        state = self.follower.state
+        if state is None or state.workflow is None:
+            return
+        self.canvas.set_workflow(state.workflow)
+        self._load_trend(state.workflow.id)
+
+    @Slot(str, list)
+    def _on_changed(self, run_id: str, node_ids: list[str]) -> None:
+        state = self.follower.state
+        if state is None or state.run_id != run_id:
+            return
+        if node_ids:
+            self.canvas.apply({n: state.view(n) for n in node_ids}, state.status)
+        was_final = self.header._run is not None and self.header._run.is_final
+        self.header.show_run(state.run)
+        self._charts_dirty = True
+        if self.selected_node and self.selected_node in node_ids:
+            self._refresh_inspector()
+        self._update_actions()
+        if state.run is not None and state.run.is_final and not was_final and state.workflow is not None:
+            self._load_trend(state.workflow.id)
+            self.runs.refresh()
+
+    @Slot(str, list)
+    def _on_batch(self, run_id: str, events: list[EngineEvent]) -> None:
+        """Run-level events of any run of this process: the runs list follows at once."""
+        if any(
+            isinstance(e, RunStartedEvent | RunEndedEvent | RunPausedEvent | RunResumedEvent) for e in events
+        ):
+            self.runs.refresh()
+
+    def _refresh_inspector(self) -> None:
+        state = self.follower.state
+        node_id = self.selected_node
+        workflow = state.workflow if state is not None else self._preview
+        if not node_id or workflow is None:
+            self.inspector.show_node("", "", [])
+            return
+        try:
+            spec = workflow.node(node_id)
+        except KeyError:
+            self.inspector.show_node("", "", [])
+            return
+        records: list[NodeExecution] = state.executions_of(node_id) if state is not None else []
+        self.inspector.show_node(
+            spec.title, spec.type, records, run_status=state.status if state else "running"
+        )
+
+    @Slot()
+    def _refresh_charts(self) -> None:
+        if not self._charts_dirty:
+            return
+        self._charts_dirty = False
+        state = self.follower.state
+        if state is None or state.run is None:
+            self.charts.show_run(None, [])
+            return
+        self.charts.show_run(state.run, state.records(), now=time.time())
+
+    def _load_trend(self, workflow_id: str) -> None:
+        run_id = self.follower.run_id
+        self.tasks.submit(
+            lambda: self.flowdeck.duration_history(workflow_id),
+            lambda points: self._show_trend(run_id, points),
+            lambda e: log.warning("trend of %s not read: %s", workflow_id, e),
+            key="trend",
+        )
+
+    def _show_trend(self, run_id: str, points: list[Any]) -> None:
+        state = self.follower.state
+        if state is None or state.run_id != run_id:
+            return
+        self.charts.show_trend(points, state.run.started_at if state.run is not None else None)
+
+    @Slot()
+    def _tick(self) -> None:
+        state = self.follower.state
+        if state is None or state.run is None:
+            self.status.show_selected("")
+            return
+        if not state.run.is_final:
+            self.header.tick()
+            self._charts_dirty = True
+        run = state.run
+        elapsed = run.elapsed_time if run.is_final or run.status == "paused" else time.time() - run.started_at
+        self.status.show_selected(f"selected {fmt.short_id(run.id)} · {run.status} · {fmt.duration(elapsed)}")
+
+    def _update_actions(self) -> None:
+        state = self.follower.state
+        status = state.run.status if state is not None and state.run is not None else None
+        self.actions_.update_for(status, in_process=self.follower.live)
+
+    # --------------------------------------------------------------- actions
+    def start_run(
+        self,
+        workflow: Workflow | str | Path,
+        inputs: dict[str, Any] | None = None,
+        *,
+        mocks: str | Path | None = None,
+        where: str = "here",
+    ) -> None:
+        self.ops.start(workflow, inputs, mocks=mocks, where=where)
+
+    @Slot(str)
+    def _on_started(self, run_id: str) -> None:
+        self.runs.refresh()
+        self.runs.select_run(run_id)
+        self.select_run(run_id)
+
+    def terminate_run(self, run_id: str, reason: str) -> None:
+        self.header.show_banner("info", f"Terminating run {fmt.short_id(run_id)}…")
+        self.ops.terminate(run_id, reason)
+
+    @Slot(object, list)
+    def _on_terminated(self, run: WorkflowExecution, records: list[NodeExecution]) -> None:
+        cancelled = sum(1 for r in records if r.status == "terminated")
+        still = [r.title or r.node_id for r in records if r.status == "running"]
+        if run.status == "terminated" and not still:
+            text = (
+                f"Verified: run {fmt.short_id(run.id)} ended terminated · {cancelled} node"
+                f"{'s' if cancelled != 1 else ''} cancelled · none left running · reason: {run.error}"
+            )
+            level = "info"
+        else:
+            text = f"Run {fmt.short_id(run.id)} is {run.status} after terminate" + (
+                f"; still running: {', '.join(still)}" if still else ""
+            )
+            level = "warning"
+        if self.follower.run_id == run.id:
+            self.header.show_banner(level, text)
+            self.follower.reload()
+        self.runs.refresh()
+
+    def toggle_pause(self) -> None:
+        state = self.follower.state
+        if state is None or state.run is None:
+            return
+        if state.run.status == "paused":
+            self.ops.resume(state.run_id)
+        else:
+            self.ops.pause(state.run_id)
+
+    def replay_run(self, run_id: str, mode: str, inputs: dict[str, Any] | None = None) -> None:
+        self.ops.replay(run_id, mode, inputs)
+
+    def reload(self) -> None:
+        self.runs.refresh()
+        self.follower.reload()
+
+    # --------------------------------------------------------------- dialogs
+    def open_run_dialog(self) -> None:
+        from desktop_app.dialogs.run_dialog import RunDialog
+
+        dialog = RunDialog(self.tasks, self)
+        dialog.accepted.connect(
+            lambda: self.start_run(
+                dialog.workflow() or "", dialog.inputs(), mocks=dialog.mocks_path(), where=dialog.where()
+            )
+        )
+        dialog.open()
+
+    def open_terminate_dialog(self) -> None:
+        from desktop_app.dialogs.terminate_dialog import TerminateDialog
+
+        state = self.follower.state
+        if state is None or state.run is None or state.run.is_final:
+            return
+        running = [
+            v.record.title or n
+            for n, v in state.nodes.items()
+            if v.record is not None and v.record.status == "running"
+        ]
+        dialog = TerminateDialog(state.run, running, self)
+        run_id = state.run_id
+        dialog.accepted.connect(lambda: self.terminate_run(run_id, dialog.reason()))
+        dialog.open()
+
+    def open_replay_dialog(self, mode: str) -> None:
+        from desktop_app.dialogs.replay_dialog import ReplayDialog
+
+        state = self.follower.state
+        if state is None or state.run is None or state.workflow is None:
+            return
+        run_id = state.run_id
+        dialog = ReplayDialog(
+            state.run, state.workflow, lambda m: self.ops.plan(run_id, m), self.tasks, self, mode=mode
+        )
+        dialog.accepted.connect(lambda: self.replay_run(run_id, dialog.mode(), dialog.inputs()))
+        dialog.open()
+
+    def open_settings(self) -> None:
+        from desktop_app.dialogs.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.flowdeck.settings, self.tasks, self)
+        dialog.accepted.connect(
+            lambda: self.header.show_banner(
+                "info", "Settings saved: they apply when the console starts again."
+            )
+        )
+        dialog.open()
+
+    def choose_workflow_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open workflow", "", "Dify workflows (*.yml *.yaml);;All files (*)"
+        )
+        if path:
+            self.open_workflow_file(path)
+
+    def open_workflow_file(self, path: str | Path) -> None:
+        """Show a workflow's graph without running it; a broken file gets a message naming the problem."""
+        from engine.dsl import load_workflow
+
+        self.tasks.submit(
+            lambda: load_workflow(Path(path)),
+            self._show_preview,
+            lambda e: self.show_message("Could not open the workflow", str(e)),
+        )
+
+    def _show_preview(self, workflow: Workflow) -> None:
+        self.follower.follow("")
+        self._preview = workflow
+        self.canvas.set_workflow(workflow)
+        self.canvas.reset_states()
+        self.header.show_run(None)
+        self.header.title.setText(f"{workflow.name} (preview)")
+        self.header.facts.setText(f"{len(workflow.all_nodes())} nodes · {workflow.source} · not run")
+
+    @Slot(str, str)
+    def show_message(self, title: str, message: str) -> None:
+        """A window-modal message that never blocks the event loop."""
+        box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, self)
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.last_message = box
+        box.open()
+
+    @Slot(str, bool, str)
+    def _on_health(self, what: str, ok: bool, error: str) -> None:
+        if ok:
+            self.header.show_banner("info", f"The {what} is reachable again.")
+        else:
+            still = (
+                "runs of this console go on; the list and records wait for it"
+                if what == "database"
+                else ("runs here go on; records are kept in the local outbox until it is back")
+            )
+            self.header.show_banner("error", f"The {what} is unreachable: {error}. {still}.")
+
+    # ------------------------------------------------------------------ theme
+    def set_dark(self, dark: bool) -> None:
+        self.dark = dark
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            style.apply(app, dark)
+        for widget in (self.runs, self.canvas, self.charts, self.inspector, self.header, self.status):
+            widget.set_dark(dark)
+        self._charts_dirty = True
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.follower.stop()
+        self.bridge.stop()
+        self.status.stop()
+        self.tasks.close()
+        super().closeEvent(event)
