@@ -18,12 +18,12 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtWidgets import QApplication
 
-from desktop_app import style  # noqa: E402
-from desktop_app.app import SAMPLE, SAMPLE_INPUTS, application, mocks_beside  # noqa: E402
-from engine.service import Flowdeck  # noqa: E402
-from engine.settings import Settings  # noqa: E402
+from desktop_app import style
+from desktop_app.app import SAMPLE, SAMPLE_INPUTS, application, mocks_beside
+from engine.service import Flowdeck
+from engine.settings import Settings
 
 SETTLE_S = 1.2
 
@@ -46,7 +46,7 @@ def render(out: Path, workflow: Path, *, dark: bool, size: tuple[int, int], time
         window.resize(*size)
         window.show()
         inputs = SAMPLE_INPUTS if workflow == SAMPLE else {}
-        history = flowdeck.start(workflow, inputs, mocks=mocks_beside(workflow)).wait(timeout)  # a trend to draw
+        _earlier_runs(flowdeck, workflow, inputs, timeout)
         window.start_run(workflow, inputs, mocks=mocks_beside(workflow))
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -70,8 +70,20 @@ def render(out: Path, workflow: Path, *, dark: bool, size: tuple[int, int], time
             raise OSError(f"could not write {out}")
         window.close()
         flowdeck.close()
-        del history
     return out
+
+
+def _earlier_runs(flowdeck: Flowdeck, workflow: Path, inputs: dict[str, object], timeout: float) -> None:
+    """Two earlier runs so the trend chart has history: one whose last node succeeded (mocked), one as is."""
+    import yaml
+
+    mocks_path = mocks_beside(workflow)
+    mocks = yaml.safe_load(mocks_path.read_text(encoding="utf-8")) if mocks_path else {}
+    if workflow == SAMPLE:
+        published = {"outputs": {"url": "http://127.0.0.1:9/reports/2026-12-02"}, "delay_ms": 300}
+        ok = dict(mocks, publish=published)
+        flowdeck.start(workflow, inputs, mocks=ok).wait(timeout)
+    flowdeck.start(workflow, inputs, mocks=mocks).wait(timeout)
 
 
 def main(argv: list[str] | None = None) -> int:
