@@ -1,0 +1,356 @@
+"""RunsModel: every run of a query, newest first, paged from the database off the GUI thread.
+
+``rowCount`` is the query's total.  ``data()`` for a row whose page is not loaded
+answers a placeholder and asks the :class:`~desktop_app.tasks.TaskRunner` for that
+page; the answer arrives in the GUI thread and fills the rows with one
+``dataChanged``.  :meth:`refresh` re-reads the first page and the pages in view in
+one background task and applies the difference: runs that appeared at the top are
+inserted with ``beginInsertRows`` (selection follows its runs), changed rows are
+updated in place, a list that cannot be lined up is reset.  Nothing here calls the
+database in the GUI thread.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QColor, QFont
+
+from desktop_app import theme
+from desktop_app.runs import formatting as fmt
+from desktop_app.runs.paging import PageCache, plan_shift
+from desktop_app.tasks import TaskRunner
+from engine.lifecycle.records import WorkflowExecution
+from engine.persistence.protocols import RunPage, RunQuery
+
+log = logging.getLogger(__name__)
+
+Fetch = Callable[[RunQuery], RunPage]
+Index = QModelIndex | QPersistentModelIndex
+
+COLUMNS: tuple[str, ...] = (
+    "Status",
+    "Workflow",
+    "Started",
+    "Elapsed",
+    "Steps",
+    "Tokens",
+    "Retries",
+    "Triggered from",
+    "Replay of",
+)
+STATUS, WORKFLOW, STARTED, ELAPSED, STEPS, TOKENS, RETRIES, TRIGGERED, REPLAY_OF = range(len(COLUMNS))
+_RIGHT = {ELAPSED, STEPS, TOKENS, RETRIES}
+RUN_ROLE = Qt.ItemDataRole.UserRole + 1  # the WorkflowExecution of a row (None while loading)
+
+
+class RunsModel(QAbstractTableModel):
+    """The runs of ``query``; ``fetch`` (``Flowdeck.list_runs``) runs only on the task runner's threads."""
+
+    loaded = Signal()  # pages arrived (rows may now be found by id)
+    workflow_names_changed = Signal(list)  # sorted distinct workflow names seen so far
+    load_failed = Signal(str)  # a read failed: what went wrong
+
+    def __init__(
+        self,
+        fetch: Fetch,
+        tasks: TaskRunner,
+        parent: Any = None,
+        *,
+        page_size: int = 200,
+        max_pages: int = 12,
+        dark: bool = False,
+    ) -> None:
+        super().__init__(parent)
+        self._fetch = fetch
+        self._tasks = tasks
+        self._cache = PageCache(page_size, max_pages)
+        self._query = RunQuery(limit=page_size)
+        self._generation = 0  # bumped whenever row positions move: older answers are dropped
+        self._palette = theme.palette(dark)
+        self._colors: dict[str, QColor] = {}
+        self._muted = QColor(self._palette.text_muted)
+        self._bold = QFont()
+        self._bold.setWeight(QFont.Weight.DemiBold)
+        self._names: set[str] = set()
+        self._refreshing = False
+        self._started = False
+        self.refreshes = 0  # refresh answers applied (for tests and the status bar)
+
+    # ------------------------------------------------------------ public API
+    @property
+    def cache(self) -> PageCache:
+        return self._cache
+
+    @property
+    def query(self) -> RunQuery:
+        return self._query
+
+    def set_query(self, query: RunQuery) -> None:
+        """Show another query: the rows are re-read from its first page."""
+        query = dataclasses.replace(query, page=1, limit=self._cache.page_size)
+        if query == self._query and self._started:
+            return
+        self._query = query
+        self._generation += 1
+        self._started = True
+        self._refreshing = False
+        self.beginResetModel()
+        self._cache.clear(0)
+        self.endResetModel()
+        self.refresh([0])
+
+    def retarget(self, query: RunQuery) -> None:
+        """Change the query without re-reading (a time window sliding): the next refresh lines rows up."""
+        self._query = dataclasses.replace(query, page=1, limit=self._cache.page_size)
+
+    def set_dark(self, dark: bool) -> None:
+        self._palette = theme.palette(dark)
+        self._colors.clear()
+        self._muted = QColor(self._palette.text_muted)
+        if self.rowCount():
+            self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, len(COLUMNS) - 1))
+
+    def run_at(self, row: int) -> WorkflowExecution | None:
+        return self._cache.peek(row)
+
+    def row_of(self, run_id: str) -> int | None:
+        return self._cache.find(run_id)
+
+    @property
+    def workflow_names(self) -> list[str]:
+        return sorted(self._names)
+
+    def refresh(self, pages: Iterable[int] = (0,)) -> None:
+        """Re-read page 0 and ``pages`` in one background task (skipped while one is on its way)."""
+        if self._refreshing:
+            return
+        wanted = sorted({0, *pages})
+        if self._cache.total:
+            last = self._cache.page_of(self._cache.total - 1)
+            wanted = [p for p in wanted if p <= last] or [0]
+        self._refreshing = True
+        generation, query, fetch = self._generation, self._query, self._fetch
+
+        def read() -> list[RunPage]:
+            return [fetch(dataclasses.replace(query, page=p + 1)) for p in wanted]
+
+        self._tasks.submit(
+            read,
+            lambda result: self._refreshed(generation, wanted, result),
+            lambda exc: self._refresh_failed(generation, exc),
+            key=f"runs-refresh-{id(self)}",
+        )
+
+    def update_run(self, run: WorkflowExecution) -> bool:
+        """Apply a pushed record to its row if loaded (never moves a record backwards); ``True`` if shown."""
+        row = self._cache.find(run.id)
+        if row is None:
+            return False
+        current = self._cache.peek(row)
+        if current is not None and current.seq > run.seq:
+            return True
+        if run.graph:
+            run = dataclasses.replace(run, graph={})
+        self._cache.replace(row, run)
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+        return True
+
+    def touch_time_columns(self, first: int, last: int) -> None:
+        """Repaint started/elapsed of rows ``first..last`` (relative times and live elapsed move on)."""
+        last = min(last, self.rowCount() - 1)
+        if first <= last:
+            self.dataChanged.emit(self.index(first, STARTED), self.index(last, ELAPSED), [Qt.DisplayRole])
+
+    # ------------------------------------------------------------ Qt model
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
+        return 0 if parent.isValid() else self._cache.total
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.DisplayRole) -> Any:
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        if role == Qt.DisplayRole:
+            return COLUMNS[section]
+        if role == Qt.TextAlignmentRole:
+            return int((Qt.AlignRight if section in _RIGHT else Qt.AlignLeft) | Qt.AlignVCenter)
+        return None
+
+    def data(self, index: Index, role: int = Qt.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row, column = index.row(), index.column()
+        run = self._cache.row(row)
+        if run is None:
+            if role == Qt.DisplayRole:
+                self._request(row)
+                return fmt.PLACEHOLDER if column in (STATUS, WORKFLOW) else ""
+            if role == Qt.ForegroundRole:
+                return self._muted
+            return None
+        if role == Qt.DisplayRole:
+            return self._display(run, column)
+        if role == RUN_ROLE:
+            return run
+        if role == Qt.ForegroundRole:
+            if column == STATUS:
+                return self._status_color(run.status)
+            if column in (RETRIES, TRIGGERED, REPLAY_OF, STARTED):
+                return self._muted
+            return None
+        if role == Qt.FontRole and column == STATUS:
+            return self._bold
+        if role == Qt.TextAlignmentRole:
+            return int((Qt.AlignRight if column in _RIGHT else Qt.AlignLeft) | Qt.AlignVCenter)
+        if role == Qt.ToolTipRole:
+            return self._tooltip(run, column)
+        return None
+
+    # ------------------------------------------------------------ internals
+    def _display(self, run: WorkflowExecution, column: int) -> str:
+        if column == STATUS:
+            style = self._palette.state(run.status)
+            return f"{style.glyph}  {style.label}"
+        if column == WORKFLOW:
+            return run.workflow_name or run.workflow_id
+        if column == STARTED:
+            return fmt.format_started(run.started_at)
+        if column == ELAPSED:
+            return fmt.format_duration(fmt.elapsed_seconds(run))
+        if column == STEPS:
+            return str(run.total_steps)
+        if column == TOKENS:
+            return fmt.format_count(run.total_tokens)
+        if column == RETRIES:
+            return fmt.NOTHING  # the run record carries no retry total (see the report of issue 7)
+        if column == TRIGGERED:
+            return run.triggered_from
+        return fmt.short_id(run.replay_of) if run.replay_of else ""
+
+    def _tooltip(self, run: WorkflowExecution, column: int) -> str:
+        if column == STARTED:
+            return fmt.format_timestamp(run.started_at)
+        if column == REPLAY_OF and run.replay_of:
+            return f"replay of {run.replay_of}"
+        if column == RETRIES:
+            return "retries are recorded per node: open the run to see them"
+        text = f"{run.id}\n{run.workflow_name or run.workflow_id} · {run.status}"
+        return f"{text}\n{run.error}" if run.error else text
+
+    def _status_color(self, status: str) -> QColor:
+        color = self._colors.get(status)
+        if color is None:
+            style = self._palette.state(status)
+            color = QColor(style.border if status != "pending" else self._palette.text_muted)
+            self._colors[status] = color
+        return color
+
+    def _request(self, row: int) -> None:
+        page = self._cache.request(row)
+        if page is None:
+            return
+        generation, query, fetch = self._generation, self._query, self._fetch
+        self._tasks.submit(
+            lambda: fetch(dataclasses.replace(query, page=page + 1)),
+            lambda result: self._page_arrived(generation, page, result),
+            lambda exc: self._page_failed(generation, page, exc),
+        )
+
+    def _page_arrived(self, generation: int, page: int, result: RunPage) -> None:
+        if generation != self._generation:
+            return
+        if result.total != self._cache.total:
+            # the list moved since this page was asked for: line it up through a refresh
+            self._cache.abandon(page)
+            self.refresh([page])
+            return
+        self._cache.put(page, result.items)
+        self._note_names(result.items)
+        self._emit_page_changed(page, len(result.items))
+        self.loaded.emit()
+
+    def _page_failed(self, generation: int, page: int, exc: BaseException) -> None:
+        if generation == self._generation:
+            self._cache.abandon(page)
+        self.load_failed.emit(f"reading runs page {page + 1} failed: {exc}")
+
+    def _refresh_failed(self, generation: int, exc: BaseException) -> None:
+        if generation == self._generation:
+            self._refreshing = False
+        self.load_failed.emit(f"refreshing the runs list failed: {exc}")
+
+    def _refreshed(self, generation: int, pages: list[int], result: list[RunPage]) -> None:
+        if generation != self._generation:
+            return
+        self._refreshing = False
+        self.refreshes += 1
+        fresh = dict(zip(pages, result, strict=True))
+        total = fresh[0].total
+        old_total = self._cache.total
+        shift = plan_shift(self._cache.top_ids(), [r.id for r in fresh[0].items], old_total, total)
+        if shift is None:
+            self._reset(total, fresh)
+        elif shift.inserted_top or shift.removed_bottom:
+            self._generation += 1  # pages on their way were read at the old positions
+            self._cache.clear(old_total)
+            self._store(fresh, emit=False)  # at the new positions, shown once the rows have moved
+            if shift.inserted_top:
+                self.beginInsertRows(QModelIndex(), 0, shift.inserted_top - 1)
+                self._cache.total = old_total + shift.inserted_top
+                self.endInsertRows()
+            if shift.removed_bottom:
+                self.beginRemoveRows(QModelIndex(), total, self._cache.total - 1)
+                self._cache.total = total
+                self.endRemoveRows()
+            for page, fresh_page in fresh.items():
+                self._emit_page_changed(page, len(fresh_page.items))
+        else:
+            self._apply_in_place(fresh)
+        self.loaded.emit()
+
+    def _reset(self, total: int, fresh: dict[int, RunPage]) -> None:
+        self._generation += 1
+        self.beginResetModel()
+        self._cache.clear(total)
+        self._store(fresh, emit=False)
+        self.endResetModel()
+
+    def _store(self, fresh: dict[int, RunPage], *, emit: bool) -> None:
+        for page, result in fresh.items():
+            self._cache.put(page, result.items)
+            self._note_names(result.items)
+            if emit:
+                self._emit_page_changed(page, len(result.items))
+
+    def _apply_in_place(self, fresh: dict[int, RunPage]) -> None:
+        """Same rows at the same places: emit ``dataChanged`` only for the rows that changed."""
+        base_size = self._cache.page_size
+        for page, result in fresh.items():
+            changed: list[int] = []
+            for offset, run in enumerate(result.items):
+                old = self._cache.peek(page * base_size + offset)
+                if old != run:
+                    changed.append(page * base_size + offset)
+            self._cache.put(page, result.items)
+            self._note_names(result.items)
+            if changed:
+                self.dataChanged.emit(self.index(changed[0], 0), self.index(changed[-1], len(COLUMNS) - 1))
+
+    def _emit_page_changed(self, page: int, count: int) -> None:
+        if count:
+            first = page * self._cache.page_size
+            last = min(first + count, self.rowCount()) - 1
+            if first <= last:
+                self.dataChanged.emit(self.index(first, 0), self.index(last, len(COLUMNS) - 1))
+
+    def _note_names(self, runs: list[WorkflowExecution]) -> None:
+        before = len(self._names)
+        self._names.update(r.workflow_name or r.workflow_id for r in runs)
+        if len(self._names) != before:
+            self.workflow_names_changed.emit(sorted(self._names))
