@@ -16,7 +16,7 @@ def register(app: typer.Typer) -> None:
     def gui(
         theme: Annotated[str, typer.Option(help="system, light or dark")] = "system",
         sample: Annotated[bool, typer.Option("--sample", help="start the bundled sample run")] = False,
-        database: Annotated[str | None, typer.Option(help="database URL (default: the configured one)")] = None,
+        database: Annotated[str | None, typer.Option(help="database URL (default: configured)")] = None,
     ) -> None:
         """Open the operator console."""
         if theme not in ("system", "light", "dark"):
@@ -24,7 +24,10 @@ def register(app: typer.Typer) -> None:
         try:
             from desktop_app.app import main
         except ImportError as exc:  # installed without the gui extra
-            typer.echo(f"the console needs PySide6 and pyqtgraph: pip install 'flowdeck[gui]' ({exc})", err=True)
+            hint = "the console needs PySide6 and pyqtgraph: pip install 'flowdeck[gui]'"
+            typer.echo(f"{hint} ({exc})", err=True)
             raise typer.Exit(2) from exc
-        argv = ["--theme", theme] + (["--sample"] if sample else []) + (["--database", database] if database else [])
+        argv = ["--theme", theme, *(["--sample"] if sample else [])]
+        if database:
+            argv += ["--database", database]
         raise typer.Exit(main(argv))
