@@ -1,0 +1,41 @@
+"""One way to tell the operator something went wrong: a modal box that names the place."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from engine.errors import DslError
+
+
+def show_error(parent: QWidget | None, title: str, message: str, details: str = "") -> QMessageBox:
+    """Open a window-modal error box (returns at once; the box deletes itself when closed).
+
+    ``message`` says what failed and where (file, node, field, URL); ``details`` (a
+    traceback or the raw error) goes behind "Show Details…".
+    """
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Critical)
+    box.setWindowTitle(title)
+    box.setText(message)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    if details:
+        box.setDetailedText(details)
+    box.setStandardButtons(QMessageBox.StandardButton.Close)
+    box.setEscapeButton(QMessageBox.StandardButton.Close)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.setWindowModality(Qt.WindowModality.WindowModal if parent else Qt.WindowModality.ApplicationModal)
+    box.open()
+    return box
+
+
+def describe_error(exc: BaseException, source: str = "") -> str:
+    """One paragraph for an exception, naming the file / node / field when the error knows them."""
+    if isinstance(exc, DslError):  # renders "file: node 'x': field 'y': message" itself
+        return str(exc) if exc.source or not source else f"{source}: {exc}"
+    if isinstance(exc, FileNotFoundError):
+        return f"{source or exc.filename}: file not found"
+    if isinstance(exc, IsADirectoryError):
+        return f"{source or exc.filename}: a directory, not a file"
+    text = str(exc) or type(exc).__name__
+    return f"{source}: {text}" if source else text

@@ -1,0 +1,301 @@
+"""Run…: pick a workflow file, fill its inputs, optionally a mocks file, choose where it runs.
+
+The workflow (and the mocks file) are loaded off the GUI thread through the
+:class:`TaskRunner`; a file that does not load shows its error inline, naming the
+file, node and field, and the Run button stays disabled.  The last inputs given to
+each workflow are remembered (:class:`RecentStore`) and prefill the form next time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.dialogs.errors import describe_error
+from desktop_app.dialogs.input_form import InputForm
+from desktop_app.dialogs.recent_store import RecentStore
+from desktop_app.dialogs.style import error_label, heading, muted_label, primary_button, set_error
+from desktop_app.tasks import TaskRunner
+from engine.dsl import load_workflow
+from engine.graph import Workflow
+from engine.scheduler.mocks import load_mocks
+
+WORKFLOW_FILTER = "Dify workflows (*.yml *.yaml *.json);;All files (*)"
+
+
+class RunDialog(QDialog):
+    """``workflow()``, ``inputs()``, ``mocks_path()`` and ``where()`` after ``accepted``."""
+
+    #: a workflow load finished (``True``: loaded, ``False``: its error is shown)
+    loaded = Signal(bool)
+
+    def __init__(
+        self,
+        tasks: TaskRunner,
+        parent: QWidget | None = None,
+        *,
+        path: str | None = None,
+        inputs: Mapping[str, Any] | None = None,
+        store: RecentStore | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Run workflow")
+        self.setMinimumWidth(560)
+        self._tasks = tasks
+        self._store = store or RecentStore()
+        self._workflow: Workflow | None = None
+        self._loading_path = ""
+        self._given_inputs = dict(inputs) if inputs is not None else None
+        self._mocks_ok = True
+        self._form = InputForm([], parent=self)
+
+        root = QVBoxLayout(self)
+        root.setSpacing(10)
+        root.addWidget(heading(self, "Run a workflow"))
+
+        top = QFormLayout()
+        top.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        top.setHorizontalSpacing(14)
+        self._file = QComboBox(self)
+        self._file.setEditable(True)
+        self._file.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self._file.lineEdit().setPlaceholderText("path to a Dify workflow (.yml)")
+        self._file.addItems(self._store.recent_files())
+        self._file.setCurrentIndex(-1)
+        self._file.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self._file.setMinimumContentsLength(40)
+        self._file.activated.connect(self._on_file_picked)
+        self._file.lineEdit().editingFinished.connect(self._on_file_edited)
+        browse = QPushButton("Browse…", self)
+        browse.setAutoDefault(False)
+        browse.clicked.connect(self._browse_workflow)
+        file_row = QHBoxLayout()
+        file_row.addWidget(self._file, 1)
+        file_row.addWidget(browse)
+        top.addRow("Workflow", file_row)
+        self._status = muted_label(self, "Choose a workflow file.")
+        self._error = error_label(self)
+        status_col = QVBoxLayout()
+        status_col.setSpacing(2)
+        status_col.addWidget(self._status)
+        status_col.addWidget(self._error)
+        top.addRow("", status_col)
+        root.addLayout(top)
+
+        line = QFrame(self)
+        line.setFrameShape(QFrame.Shape.HLine)
+        line.setFrameShadow(QFrame.Shadow.Sunken)
+        root.addWidget(line)
+        root.addWidget(heading(self, "Inputs"))
+        self._scroll = QScrollArea(self)
+        self._scroll.setWidgetResizable(True)
+        self._scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self._scroll.setMinimumHeight(160)
+        self._scroll.setWidget(self._form)
+        root.addWidget(self._scroll, 1)
+
+        bottom = QFormLayout()
+        bottom.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        bottom.setHorizontalSpacing(14)
+        self._mocks = QLineEdit(self)
+        self._mocks.setPlaceholderText("optional: node outputs to fake (YAML/JSON)")
+        self._mocks.setClearButtonEnabled(True)
+        self._mocks.editingFinished.connect(self._check_mocks)
+        mocks_browse = QPushButton("Browse…", self)
+        mocks_browse.setAutoDefault(False)
+        mocks_browse.clicked.connect(self._browse_mocks)
+        mocks_row = QHBoxLayout()
+        mocks_row.addWidget(self._mocks, 1)
+        mocks_row.addWidget(mocks_browse)
+        bottom.addRow("Mocks", mocks_row)
+        self._mocks_error = error_label(self)
+        bottom.addRow("", self._mocks_error)
+        self._here = QRadioButton("Here, in this console", self)
+        self._worker = QRadioButton("On a worker (Celery)", self)
+        self._here.setChecked(True)
+        group = QButtonGroup(self)
+        group.addButton(self._here)
+        group.addButton(self._worker)
+        where_row = QHBoxLayout()
+        where_row.addWidget(self._here)
+        where_row.addWidget(self._worker)
+        where_row.addStretch(1)
+        bottom.addRow("Run", where_row)
+        root.addLayout(bottom)
+
+        self._buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        self._run = primary_button(self._buttons, QDialogButtonBox.StandardButton.Ok, "Run")
+        self._buttons.accepted.connect(self.accept)
+        self._buttons.rejected.connect(self.reject)
+        root.addWidget(self._buttons)
+        self._update_buttons()
+        if path:
+            self.load(path)
+
+    # ------------------------------------------------------------------ API
+    def workflow(self) -> Workflow | None:
+        return self._workflow
+
+    def workflow_path(self) -> str:
+        return self._file.currentText().strip()
+
+    def inputs(self) -> dict[str, Any]:
+        return self._form.values()
+
+    def mocks_path(self) -> str | None:
+        return self._mocks.text().strip() or None
+
+    def where(self) -> str:
+        """``"here"`` (this process) or ``"worker"`` (a Celery worker)."""
+        return "worker" if self._worker.isChecked() else "here"
+
+    def form(self) -> InputForm:
+        return self._form
+
+    def run_button(self) -> QPushButton:
+        return self._run
+
+    def error_text(self) -> str:
+        """The load error shown inline right now ("" when none)."""
+        return self._error.text() if not self._error.isHidden() else ""
+
+    def set_mocks_path(self, path: str) -> None:
+        self._mocks.setText(path)
+        self._check_mocks()
+
+    def load(self, path: str) -> None:
+        """Load ``path`` off the GUI thread; the form appears when it arrives."""
+        path = path.strip()
+        self._loading_path = path
+        if self._file.currentText() != path:
+            self._file.setEditText(path)
+        self._workflow = None
+        set_error(self._error, "")
+        self._status.setText(f"Loading {Path(path).name}…" if path else "Choose a workflow file.")
+        self._update_buttons()
+        if not path:
+            return
+        self._tasks.submit(
+            lambda: load_workflow(Path(path).expanduser()),
+            lambda wf: self._loaded(path, wf),
+            lambda exc: self._failed(path, exc),
+            key=f"run-dialog-load:{id(self)}",
+        )
+
+    def accept(self) -> None:
+        if not self._run.isEnabled():
+            return  # Enter in a field with invalid input must not start a run
+        self._store.remember(self._loading_path, self.inputs(), self.mocks_path())
+        super().accept()
+
+    # -------------------------------------------------------------- private
+    def _loaded(self, path: str, workflow: Workflow) -> None:
+        if path != self._loading_path:
+            return
+        self._workflow = workflow
+        nodes = len(workflow.all_nodes())
+        inputs = len(workflow.start_variables)
+        self._status.setText(
+            f"{workflow.name or Path(path).name} · {nodes} nodes · {inputs} input{'s' * (inputs != 1)}"
+            f" · DSL {workflow.dsl_version}"
+        )
+        if self._given_inputs is not None:
+            values, self._given_inputs = self._given_inputs, None
+        else:
+            values = self._store.last_inputs(path)
+            if not self._mocks.text():
+                self._mocks.setText(self._store.last_mocks(path) or "")
+                self._check_mocks()
+        self._replace_form(InputForm(workflow.start_variables, values, self))
+        self.loaded.emit(True)
+
+    def _failed(self, path: str, exc: BaseException) -> None:
+        if path != self._loading_path:
+            return
+        self._workflow = None
+        self._status.setText(f"{Path(path).name} did not load:")
+        set_error(self._error, describe_error(exc, path))
+        self._replace_form(InputForm([], parent=self))
+        self.loaded.emit(False)
+
+    def _replace_form(self, form: InputForm) -> None:
+        old = self._scroll.takeWidget()
+        if old is not None:
+            old.deleteLater()
+        self._form = form
+        self._scroll.setWidget(form)
+        form.changed.connect(self._update_buttons)
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        ok = self._workflow is not None and self._form.is_valid() and self._mocks_ok
+        if self._run.isEnabled() != ok:
+            self._run.setEnabled(ok)
+
+    @Slot(int)
+    def _on_file_picked(self, _index: int) -> None:
+        if self.workflow_path() != self._loading_path:
+            self.load(self.workflow_path())
+
+    @Slot()
+    def _on_file_edited(self) -> None:
+        if self.workflow_path() != self._loading_path:
+            self.load(self.workflow_path())
+
+    @Slot()
+    def _browse_workflow(self) -> None:
+        start = str(Path(self.workflow_path()).parent) if self.workflow_path() else ""
+        path, _ = QFileDialog.getOpenFileName(self, "Open workflow", start, WORKFLOW_FILTER)
+        if path:
+            self.load(path)
+
+    @Slot()
+    def _browse_mocks(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Mocks file", "", "YAML / JSON (*.yml *.yaml *.json)")
+        if path:
+            self.set_mocks_path(path)
+
+    @Slot()
+    def _check_mocks(self) -> None:
+        path = self.mocks_path()
+        if not path:
+            self._mocks_ok = True
+            set_error(self._mocks_error, "")
+            self._update_buttons()
+            return
+        self._mocks_ok = False
+        self._update_buttons()
+        self._tasks.submit(
+            lambda: load_mocks(Path(path).expanduser()),
+            lambda _m: self._mocks_checked(path, ""),
+            lambda exc: self._mocks_checked(path, describe_error(exc, path)),
+            key=f"run-dialog-mocks:{id(self)}",
+        )
+
+    def _mocks_checked(self, path: str, error: str) -> None:
+        if path != self.mocks_path():
+            return
+        self._mocks_ok = not error
+        set_error(self._mocks_error, error)
+        self._update_buttons()

@@ -1,0 +1,66 @@
+"""Colours and small widget helpers shared by the dialogs (all colours from desktop_app.theme)."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QDialogButtonBox, QLabel, QPushButton, QWidget
+
+from desktop_app import theme
+
+
+def palette_of(widget: QWidget) -> theme.Palette:
+    """The theme palette matching the widget's Qt palette (dark when the window colour is dark)."""
+    return theme.palette(widget.palette().color(QPalette.ColorRole.Window).lightness() < 128)
+
+
+def error_label(widget: QWidget) -> QLabel:
+    """An inline validation message in the danger colour, hidden until it has text."""
+    label = QLabel(widget)
+    label.setWordWrap(True)
+    label.setObjectName("inlineError")
+    label.setStyleSheet(f"color: {palette_of(widget).danger};")
+    label.setVisible(False)
+    return label
+
+
+def set_error(label: QLabel, message: str) -> None:
+    """Show ``message`` (or hide the label); touches the widget only when something changed."""
+    if label.text() != message:
+        label.setText(message)
+    if label.isHidden() == bool(message):
+        label.setVisible(bool(message))
+
+
+def muted_label(widget: QWidget, text: str = "") -> QLabel:
+    label = QLabel(text, widget)
+    label.setWordWrap(True)
+    label.setStyleSheet(f"color: {palette_of(widget).text_muted};")
+    return label
+
+
+def heading(widget: QWidget, text: str) -> QLabel:
+    label = QLabel(text, widget)
+    font = label.font()
+    font.setPointSizeF(font.pointSizeF() * 1.15)
+    font.setBold(True)
+    label.setFont(font)
+    return label
+
+
+def primary_button(
+    buttons: QDialogButtonBox, role: QDialogButtonBox.StandardButton, text: str
+) -> QPushButton:
+    """The dialog's default button (Enter presses it), relabelled with the action it takes."""
+    button = buttons.button(role)
+    button.setText(text)
+    button.setDefault(True)
+    button.setAutoDefault(True)
+    return button
+
+
+def required_mark(widget: QWidget, text: str, required: bool) -> str:
+    """A form label as rich text, required fields marked with a star in the danger colour."""
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;")
+    if not required:
+        return escaped
+    return f'{escaped} <span style="color:{palette_of(widget).danger}">*</span>'
