@@ -1,0 +1,113 @@
+"""Node durations: horizontal bars, slowest first, queue wait and run time stacked.
+
+Queue wait is ``NodeExecution.queue_wait`` (ready -> started, from the engine's
+``NodeStartedEvent.ready_at``); run time is started -> finished (``elapsed_time``,
+retry delays included), growing to ``now`` while the node runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtWidgets import QWidget
+
+from desktop_app import theme
+from desktop_app.charts.base import ChartView
+from desktop_app.charts.data import DurationBar, durations, format_seconds
+from engine.lifecycle.records import NodeExecution, WorkflowExecution
+
+_WAIT = "queue-wait"
+
+
+class DurationsChart(ChartView):
+    node_selected = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None, *, dark: bool = False) -> None:
+        super().__init__(parent, dark=dark, empty="No run selected")
+        self._bars: list[DurationBar] = []
+        self._series: dict[str, pg.BarGraphItem] = {}
+        self._drawn: dict[str, bytes] = {}
+        self._labels: list[str] = []
+        self.view_box.invertY(True)
+        self.view_box.setMouseEnabled(x=True, y=True)
+        self.plot.showGrid(x=True, y=False, alpha=0.35)
+        self.plot.setLabel("bottom", "seconds  (light: queue wait · solid: run time)")
+        self.plot.getAxis("left").setWidth(200)
+        self.plot_widget.scene().sigMouseClicked.connect(self._on_mouse_clicked)
+        self._ready = True
+        self.apply_palette(dark)
+
+    def show_run(
+        self, run: WorkflowExecution | None, records: Sequence[NodeExecution], now: float | None = None
+    ) -> None:
+        if run is None:
+            self._set([], "No run selected")
+            return
+        bars = durations(run, records, now)
+        self._set(bars, "" if bars else "No node has run in this run yet")
+
+    def bars(self) -> list[tuple[str, float, float]]:
+        return [(b.node_id, b.queue_wait, b.run) for b in self._bars]
+
+    def _set(self, bars: list[DurationBar], message: str) -> None:
+        self._bars = bars
+        groups: dict[str, list[tuple[int, float, float]]] = {_WAIT: []}
+        for row, bar in enumerate(bars):
+            groups[_WAIT].append((row, 0.0, bar.queue_wait))
+            groups.setdefault(bar.state, []).append((row, bar.queue_wait, bar.total))
+        for name in set(groups) | set(self._series):
+            group = np.asarray(groups.get(name, []), dtype=float).reshape(-1, 3)
+            key = group.tobytes()
+            if self._drawn.get(name) == key:
+                continue
+            self._drawn[name] = key
+            item = self._series.get(name) or self._new_series(name)
+            item.setOpts(x0=group[:, 1], x1=group[:, 2], y=group[:, 0], height=theme.CHART_BAR_HEIGHT)
+        labels = [f"{b.label}   {format_seconds(b.total)}" for b in bars]
+        if labels != self._labels:
+            grew = len(labels) != len(self._labels)
+            self._labels = labels
+            self.set_row_ticks(labels)
+            if grew and labels:
+                visible = min(len(labels), theme.CHART_MAX_VISIBLE_ROWS)
+                self.view_box.setYRange(-0.6, visible - 0.4, padding=0)
+                self.view_box.enableAutoRange(x=True)
+        if message:
+            self.show_message(message)
+        else:
+            self.show_plot()
+
+    def _new_series(self, name: str) -> pg.BarGraphItem:
+        item = pg.BarGraphItem(x0=np.zeros(0), x1=np.zeros(0), y=np.zeros(0), height=theme.CHART_BAR_HEIGHT)
+        item.setZValue(5 if name == _WAIT else 10)
+        self._style_series(name, item)
+        self.plot.addItem(item)
+        self._series[name] = item
+        return item
+
+    def _style_series(self, name: str, item: pg.BarGraphItem) -> None:
+        pal = self.palette_
+        if name == _WAIT:
+            item.setOpts(brush=self.styles.brush(pal.text_muted, 90), pen=self.styles.pen(pal.text_muted))
+            return
+        style = pal.state(name)
+        item.setOpts(brush=self.styles.brush(style.fill), pen=self.styles.pen(style.border))
+
+    def apply_palette(self, dark: bool) -> None:
+        super().apply_palette(dark)
+        if getattr(self, "_ready", False):
+            for name, item in self._series.items():
+                self._style_series(name, item)
+
+    def _on_mouse_clicked(self, event: object) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:  # type: ignore[attr-defined]
+            return
+        scene_pos: QPointF = event.scenePos()  # type: ignore[attr-defined]
+        if not self.view_box.sceneBoundingRect().contains(scene_pos):
+            return
+        row = round(self.view_box.mapSceneToView(scene_pos).y())
+        if 0 <= row < len(self._bars):
+            self.node_selected.emit(self._bars[row].node_id)

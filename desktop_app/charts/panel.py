@@ -1,0 +1,76 @@
+"""The charts panel the main window embeds: Timeline · Node durations · Retries · Trend."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import Signal, Slot
+from PySide6.QtWidgets import QTabWidget, QWidget
+
+from desktop_app.charts.durations import DurationsChart
+from desktop_app.charts.retries import RetriesChart
+from desktop_app.charts.timeline import TimelineChart
+from desktop_app.charts.trend import TrendChart
+from engine.lifecycle.records import NodeExecution, WorkflowExecution
+from engine.persistence.protocols import DurationPoint
+
+
+class ChartsPanel(QTabWidget):
+    """Charts of one run (and its workflow's history); fed data by the main window, never reads it."""
+
+    node_selected = Signal(str)  # a bar or row was clicked: the node id
+
+    def __init__(self, parent: QWidget | None = None, *, dark: bool = False) -> None:
+        super().__init__(parent)
+        self.setDocumentMode(True)
+        self.timeline = TimelineChart(self, dark=dark)
+        self.durations = DurationsChart(self, dark=dark)
+        self.retries = RetriesChart(self, dark=dark)
+        self.trend = TrendChart(self, dark=dark)
+        self.addTab(self.timeline, "Timeline")
+        self.addTab(self.durations, "Node durations")
+        self.addTab(self.retries, "Retries")
+        self.addTab(self.trend, "Trend")
+        for chart in (self.timeline, self.durations, self.retries):
+            chart.node_selected.connect(self._on_node_selected)
+        self._dark = dark
+
+    # ------------------------------------------------------------- feeding
+    def show_run(
+        self, run: WorkflowExecution | None, records: Sequence[NodeExecution], now: float | None = None
+    ) -> None:
+        """(Re)draw timeline, durations and retries; running attempts grow up to ``now``."""
+        self.timeline.show_run(run, records, now)
+        self.durations.show_run(run, records, now)
+        self.retries.show_run(run, records)
+
+    def show_trend(self, points: Sequence[DurationPoint], selected_run_started_at: float | None) -> None:
+        self.trend.show_trend(points, selected_run_started_at)
+
+    def set_dark(self, dark: bool) -> None:
+        if dark == self._dark:
+            return
+        self._dark = dark
+        for chart in (self.timeline, self.durations, self.retries, self.trend):
+            chart.apply_palette(dark)
+
+    @property
+    def dark(self) -> bool:
+        return self._dark
+
+    # ------------------------------------------------------------- what is drawn (for tests)
+    def timeline_segments(self) -> list[tuple[str, int, float, float, str]]:
+        """(node_id, attempt index, start s since run start, end s, status) per drawn bar."""
+        return self.timeline.segments()
+
+    def duration_bars(self) -> list[tuple[str, float, float]]:
+        """(node_id, queue wait s, run s), slowest first."""
+        return self.durations.bars()
+
+    def retry_bars(self) -> list[tuple[str, int]]:
+        """(node_id, retries) for the executions that were retried."""
+        return self.retries.bars()
+
+    @Slot(str)
+    def _on_node_selected(self, node_id: str) -> None:
+        self.node_selected.emit(node_id)
