@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.events import EngineEvent, NodeRetryEvent, NodeSkippedEvent, RunStartedEvent
+from engine.events import EngineEvent, NodeSkippedEvent, RunStartedEvent
 from engine.graph import Workflow
 from engine.lifecycle.cycle_manager import WorkflowCycleManager
 from engine.lifecycle.records import NodeExecution, WorkflowExecution
@@ -74,13 +74,15 @@ class RunState:
     nodes: dict[str, NodeView] = field(default_factory=dict)
     events_seen: int = 0
     _manager: WorkflowCycleManager | None = None
-    _records: dict[str, NodeExecution] = field(default_factory=dict)  # execution id -> record (DB path)
+    _records: dict[str, NodeExecution] = field(default_factory=dict)  # execution id -> record
+    _live_by_node: dict[str, list[NodeExecution]] = field(default_factory=dict)  # live path, creation order
 
     # ------------------------------------------------------------- live path
     def apply_events(self, events: Iterable[EngineEvent]) -> set[str]:
         """Feed engine events (seq order); returns the node ids whose view changed."""
         changed: set[str] = set()
         manager = self._manager
+        run_level = False
         for event in events:
             if manager is None:
                 if self.workflow is None:
@@ -88,27 +90,31 @@ class RunState:
                 manager = self._manager = WorkflowCycleManager(self.workflow, _Discard(), _Discard())
             manager.handle(event)
             self.events_seen += 1
-            node_id = getattr(event, "node_id", None)
             if isinstance(event, NodeSkippedEvent):
                 view = self._view(event.node_id)
                 if view.record is None:
                     view.state = "skipped"
                 changed.add(event.node_id)
-            elif node_id is not None:
+                continue
+            execution_id = getattr(event, "node_execution_id", None)
+            node_id = getattr(event, "node_id", None)
+            if execution_id is not None and node_id is not None:
+                record = manager.node_execution(execution_id)
+                if record is not None and execution_id not in self._records:
+                    self._records[execution_id] = record
+                    self._live_by_node.setdefault(node_id, []).append(record)
                 changed.add(node_id)
             elif not isinstance(event, RunStartedEvent):
-                changed.update(n for n, v in self.nodes.items() if v.state in _ACTIVE)
-            if isinstance(event, NodeRetryEvent):
-                changed.add(event.node_id)
+                run_level = True  # ended, paused, resumed: running nodes may change look
         if manager is None:
             return changed
         self.run = manager.execution
-        by_node: dict[str, list[NodeExecution]] = {}
-        for record in manager.node_executions:
-            if record.node_id in changed:
-                by_node.setdefault(record.node_id, []).append(record)
+        if run_level:
+            changed.update(n for n, v in self.nodes.items() if v.state in _ACTIVE)
         for node_id in changed:
-            self._refresh(node_id, by_node.get(node_id, []))
+            records = self._live_by_node.get(node_id)
+            if records:
+                self._refresh(node_id, records)
         return changed
 
     # ----------------------------------------------------------- record path
@@ -140,8 +146,6 @@ class RunState:
 
     def records(self) -> list[NodeExecution]:
         """Every node execution known, in index order."""
-        if self._manager is not None:
-            return sorted(self._manager.node_executions, key=lambda r: r.index)
         return sorted(self._records.values(), key=lambda r: r.index)
 
     def view(self, node_id: str) -> NodeView:
@@ -161,7 +165,7 @@ class RunState:
         view = self._view(node_id)
         if not records:
             return
-        newest = max(records, key=lambda r: (r.index, r.seq))
+        newest = records[-1] if self._manager is not None else max(records, key=lambda r: (r.index, r.seq))
         view.record = newest
         view.executions = sum(1 for r in records if r.status != "skipped")
         view.retries = newest.retry_count
