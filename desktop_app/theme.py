@@ -176,10 +176,3 @@ def pill_css(style: StateStyle) -> str:
         f"background:{style.fill}; color:{style.text}; border:1px solid {style.border};"
         "border-radius:9px; padding:2px 8px; font-weight:600;"
     )
-
-# ----------------------------------------------------------- charts (pyqtgraph)
-CHART_BAR_HEIGHT = 0.64  # of one row
-CHART_FONT_PT = 9
-CHART_MAX_VISIBLE_ROWS = 28  # rows shown before the operator scrolls the timeline
-CHART_TREND_SYMBOL = 8.0
-CHART_TREND_SELECTED_SYMBOL = 18.0
