@@ -17,7 +17,17 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QVBoxL
 
 from desktop_app import theme
 from desktop_app.runs.filters import CHIP_STATUSES, FilterBar
-from desktop_app.runs.model import COLUMNS, ELAPSED, STARTED, STATUS, TOKENS, WORKFLOW, RunsModel
+from desktop_app.runs.model import (
+    COLUMNS,
+    ELAPSED,
+    REPLAY_OF,
+    STARTED,
+    STATUS,
+    TOKENS,
+    TRIGGERED,
+    WORKFLOW,
+    RunsModel,
+)
 from desktop_app.tasks import TaskRunner
 from engine.lifecycle.records import WorkflowExecution
 from engine.persistence.protocols import RunPage, RunQuery
@@ -26,7 +36,7 @@ from engine.service import Flowdeck
 REFRESH_MS = 1000
 COUNTS_EVERY_TICKS = 3  # the chip counts are re-read every third refresh
 ROW_HEIGHT = 24
-_WIDTHS = {STATUS: 112, WORKFLOW: 180, STARTED: 128, ELAPSED: 70, TOKENS: 70}
+_WIDTHS = {STATUS: 126, WORKFLOW: 180, STARTED: 118, ELAPSED: 72, TOKENS: 72, TRIGGERED: 104, REPLAY_OF: 86}
 _DEFAULT_WIDTH = 64
 
 

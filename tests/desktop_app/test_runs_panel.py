@@ -1,0 +1,248 @@
+"""The runs panel with real widgets on a temp SQLite: order, filters, live updates, laziness, threads."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from desktop_app.runs import RunsPanel
+from desktop_app.runs.model import STATUS, WORKFLOW
+from desktop_app.tasks import TaskRunner
+from engine.persistence.protocols import RunQuery
+from engine.service import Flowdeck
+from tests.desktop_app.conftest import SAMPLE, SAMPLE_MOCKS
+from tests.desktop_app.runs_support import make_run, mixed_runs, write_runs
+
+WAIT_MS = 8000
+
+
+@pytest.fixture
+def tasks() -> Iterator[TaskRunner]:
+    runner = TaskRunner()
+    yield runner
+    runner.close()
+
+
+def open_panel(qtbot: QtBot, flowdeck: Flowdeck, tasks: TaskRunner, **kw: object) -> RunsPanel:
+    panel = RunsPanel(flowdeck, tasks, **kw)  # type: ignore[arg-type]
+    qtbot.addWidget(panel)
+    panel.resize(1000, 600)
+    panel.show()
+    return panel
+
+
+def shown_ids(panel: RunsPanel) -> list[str | None]:
+    model = panel.model
+    return [(r.id if (r := model.run_at(i)) else None) for i in range(model.rowCount())]
+
+
+def wait_rows(qtbot: QtBot, panel: RunsPanel, count: int) -> None:
+    def loaded() -> None:
+        assert panel.model.rowCount() == count
+        assert count == 0 or panel.model.run_at(0) is not None
+
+    qtbot.waitUntil(loaded, timeout=WAIT_MS)
+
+
+def cell(panel: RunsPanel, row: int, column: int) -> str:
+    return panel.model.index(row, column).data()
+
+
+def test_every_run_is_listed_newest_first_with_its_status(qtbot: QtBot, flowdeck: Flowdeck, tasks) -> None:
+    runs = mixed_runs(30)
+    write_runs(flowdeck, runs)
+    panel = open_panel(qtbot, flowdeck, tasks)
+    wait_rows(qtbot, panel, 30)
+    assert shown_ids(panel) == [r.id for r in sorted(runs, key=lambda r: -r.started_at)]
+    assert cell(panel, 0, STATUS).endswith("succeeded")
+    assert cell(panel, 1, STATUS).endswith("failed")
+    assert cell(panel, 2, STATUS).endswith("partial")
+    assert cell(panel, 1, WORKFLOW) == "nightly-etl"
+
+
+def test_each_filter_narrows_the_rows_as_the_database_says(qtbot: QtBot, flowdeck: Flowdeck, tasks) -> None:
+    runs = mixed_runs(36)
+    runs[7].started_at = time.time() - 3 * 86400  # an old one, outside the last 24 h
+    write_runs(flowdeck, runs)
+    panel = open_panel(qtbot, flowdeck, tasks)
+    wait_rows(qtbot, panel, 36)
+
+    panel.filters.chips["failed"].click()
+    failed = [r.id for r in runs if r.status == "failed"]
+    wait_rows(qtbot, panel, len(failed))
+    assert set(shown_ids(panel)) == set(failed)
+    panel.filters.chips["running"].click()  # two chips: either status
+    wait_rows(qtbot, panel, len(failed) + sum(r.status == "running" for r in runs))
+    panel.filters.chips["failed"].click()
+    panel.filters.chips["running"].click()
+    wait_rows(qtbot, panel, 36)
+
+    combo = panel.filters.workflow
+    qtbot.waitUntil(lambda: combo.findData("report-llm") > 0, timeout=WAIT_MS)
+    combo.setCurrentIndex(combo.findData("report-llm"))
+    wait_rows(qtbot, panel, sum(r.workflow_name == "report-llm" for r in runs))
+    assert {cell(panel, i, WORKFLOW) for i in range(panel.model.rowCount())} == {"report-llm"}
+    combo.setCurrentIndex(0)
+    wait_rows(qtbot, panel, 36)
+
+    panel.filters.since.setCurrentIndex(panel.filters.since.findText("Last 24 h"))
+    wait_rows(qtbot, panel, 35)
+    assert runs[7].id not in shown_ids(panel)
+    panel.filters.since.setCurrentIndex(panel.filters.since.findText("All time"))
+    wait_rows(qtbot, panel, 36)
+
+    qtbot.keyClicks(panel.filters.search, "run-00001")  # debounced: one query for the whole word
+    wait_rows(qtbot, panel, 10)
+    assert panel.current_query().text == "run-00001"
+    assert flowdeck.list_runs(panel.current_query()).total == 10
+    qtbot.keyClick(panel.filters.search, Qt.Key.Key_Escape)
+    assert panel.filters.search.text() == ""
+    wait_rows(qtbot, panel, 36)
+
+
+def test_the_chips_count_runs_per_status(qtbot: QtBot, flowdeck: Flowdeck, tasks) -> None:
+    write_runs(flowdeck, mixed_runs(24))  # four of each status
+    panel = open_panel(qtbot, flowdeck, tasks)
+    qtbot.waitUntil(lambda: panel.filters.chips["failed"].text().endswith(" 4"), timeout=WAIT_MS)
+    assert panel.filters.chips["partial-succeeded"].text().endswith(" 4")
+
+
+def test_a_run_started_after_the_panel_opened_appears_without_a_refresh(
+    qtbot: QtBot, flowdeck: Flowdeck, tasks
+) -> None:
+    write_runs(flowdeck, mixed_runs(5))
+    panel = open_panel(qtbot, flowdeck, tasks)
+    wait_rows(qtbot, panel, 5)
+    handle = flowdeck.start(SAMPLE, {"region": "us", "days": 7}, mocks=SAMPLE_MOCKS)
+    qtbot.waitUntil(
+        lambda: panel.model.rowCount() == 6 and shown_ids(panel)[0] == handle.run_id, timeout=WAIT_MS
+    )
+    handle.wait(30)
+    # and its final status shows in place, again without anyone calling refresh()
+    qtbot.waitUntil(lambda: cell(panel, 0, STATUS).endswith("failed"), timeout=WAIT_MS)
+    assert panel.model.run_at(0).total_steps > 0  # type: ignore[union-attr]
+
+
+def test_a_running_row_turns_final_in_place_keeping_the_selection(
+    qtbot: QtBot, flowdeck: Flowdeck, tasks
+) -> None:
+    now = time.time()
+    runs = [make_run(n, started_at=now - 100 - n) for n in range(10)]
+    runs[3] = make_run(3, status="running", started_at=now - 103)
+    write_runs(flowdeck, runs)
+    panel = open_panel(qtbot, flowdeck, tasks)
+    wait_rows(qtbot, panel, 10)
+    with qtbot.waitSignal(panel.run_selected, timeout=WAIT_MS) as selected:
+        panel.select_run(runs[3].id)
+    assert selected.args == [runs[3].id]
+    assert cell(panel, 3, STATUS).endswith("running")
+    resets: list[bool] = []
+    panel.model.modelReset.connect(lambda: resets.append(True))
+
+    write_runs(flowdeck, [make_run(3, status="terminated", started_at=now - 103, seq=50)])
+    qtbot.waitUntil(lambda: cell(panel, 3, STATUS).endswith("terminated"), timeout=WAIT_MS)
+    assert panel.selected_run_ids() == [runs[3].id]
+    assert resets == []  # updated in place, not re-read
+
+
+def test_new_runs_are_inserted_on_top_and_the_selection_follows_its_run(
+    qtbot: QtBot, flowdeck: Flowdeck, tasks
+) -> None:
+    write_runs(flowdeck, mixed_runs(20))
+    panel = open_panel(qtbot, flowdeck, tasks)
+    wait_rows(qtbot, panel, 20)
+    panel.select_run("run-000004")
+    qtbot.waitUntil(lambda: panel.selected_run_ids() == ["run-000004"], timeout=WAIT_MS)
+    inserted: list[tuple[int, int]] = []
+    panel.model.rowsInserted.connect(lambda _p, first, last: inserted.append((first, last)))
+
+    write_runs(flowdeck, [make_run(900, started_at=time.time()), make_run(901, started_at=time.time() - 1)])
+    wait_rows(qtbot, panel, 22)
+    assert inserted == [(0, 1)]
+    assert shown_ids(panel)[:3] == ["run-000900", "run-000901", "run-000000"]
+    assert panel.selected_run_ids() == ["run-000004"]
+    assert panel.table.selectionModel().selectedRows()[0].row() == 6
+
+
+def test_a_pushed_record_updates_its_row_without_reading_the_database(
+    qtbot: QtBot, flowdeck: Flowdeck, tasks
+) -> None:
+    now = time.time()
+    write_runs(flowdeck, [make_run(n, status="running", started_at=now - n) for n in range(3)])
+    panel = open_panel(qtbot, flowdeck, tasks)
+    wait_rows(qtbot, panel, 3)
+    pushed = make_run(1, status="failed", started_at=now - 1, seq=99, total_steps=42)
+    panel.note_run_changed(pushed)
+    assert cell(panel, 1, STATUS).endswith("failed")  # at once, no read in between
+    stale = make_run(1, status="running", started_at=now - 1, seq=5)
+    panel.note_run_changed(stale)  # an older record never moves the row backwards
+    assert cell(panel, 1, STATUS).endswith("failed")
+
+
+def test_five_thousand_runs_scroll_to_the_end_loading_only_a_few_pages(
+    qtbot: QtBot, flowdeck: Flowdeck, tasks
+) -> None:
+    write_runs(flowdeck, mixed_runs(5000))
+    panel = open_panel(qtbot, flowdeck, tasks)
+    wait_rows(qtbot, panel, 5000)
+    assert cell(panel, 2500, WORKFLOW) == "…"  # not loaded yet: a placeholder
+    panel.table.scrollToBottom()
+    qtbot.waitUntil(lambda: panel.model.run_at(4999) is not None, timeout=WAIT_MS)
+    assert panel.model.run_at(4999).id == "run-004999"  # type: ignore[union-attr]
+    cache = panel.model.cache
+    assert cache.pages_fetched <= 6, cache.pages_fetched
+    assert cache.loaded_rows <= 3 * cache.page_size
+    assert panel.model.run_at(1500) is None  # never in view, never read
+
+
+def test_the_gui_thread_never_reads_the_database(qtbot: QtBot, flowdeck: Flowdeck, tasks) -> None:
+    write_runs(flowdeck, mixed_runs(600))
+    threads: list[int] = []
+    original = flowdeck.list_runs
+
+    def recording(query: RunQuery | None = None):  # type: ignore[no-untyped-def]
+        threads.append(threading.get_ident())
+        return original(query)
+
+    flowdeck.list_runs = recording  # type: ignore[method-assign]
+    panel = open_panel(qtbot, flowdeck, tasks, page_size=50)
+    wait_rows(qtbot, panel, 600)
+    panel.table.scrollToBottom()
+    qtbot.waitUntil(lambda: panel.model.run_at(599) is not None, timeout=WAIT_MS)
+    panel.filters.chips["failed"].click()
+    wait_rows(qtbot, panel, 100)
+    panel.refresh()
+    qtbot.waitUntil(lambda: len(threads) > 10, timeout=WAIT_MS)
+    assert threading.get_ident() not in threads
+
+
+def test_arrow_keys_move_the_selection_and_tell_the_run(qtbot: QtBot, flowdeck: Flowdeck, tasks) -> None:
+    write_runs(flowdeck, mixed_runs(8))
+    panel = open_panel(qtbot, flowdeck, tasks)
+    wait_rows(qtbot, panel, 8)
+    panel.select_run("run-000002")
+    panel.table.setFocus()
+    with qtbot.waitSignal(panel.run_selected, timeout=WAIT_MS) as down:
+        qtbot.keyClick(panel.table, Qt.Key.Key_Down)
+    assert down.args == ["run-000003"]
+    with qtbot.waitSignal(panel.run_selected, timeout=WAIT_MS) as up:
+        qtbot.keyClick(panel.table, Qt.Key.Key_Up)
+    assert up.args == ["run-000002"]
+    with qtbot.waitSignal(panel.runs_selected, timeout=WAIT_MS) as both:
+        qtbot.keyClick(panel.table, Qt.Key.Key_Down, Qt.KeyboardModifier.ShiftModifier)
+    assert sorted(both.args[0]) == ["run-000002", "run-000003"]
+    with qtbot.waitSignal(panel.run_selected, timeout=WAIT_MS) as cleared:
+        panel.table.clearSelection()
+    assert cleared.args == [""]
+
+
+def test_focus_search_puts_the_cursor_in_the_search_field(qtbot: QtBot, flowdeck: Flowdeck, tasks) -> None:
+    panel = open_panel(qtbot, flowdeck, tasks)
+    panel.activateWindow()
+    panel.focus_search()
+    qtbot.waitUntil(lambda: panel.filters.search.hasFocus(), timeout=WAIT_MS)
