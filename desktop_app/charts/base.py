@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import html
+
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QPen
+from PySide6.QtGui import QBrush, QColor, QFont, QPen, QTextDocumentFragment
 from PySide6.QtWidgets import QLabel, QStackedLayout, QVBoxLayout, QWidget
 
 from desktop_app import theme
@@ -66,6 +68,7 @@ class ChartView(QWidget):
         body = QWidget(self)
         self._caption = QLabel("", body)
         self._caption.setObjectName("chartCaption")
+        self._caption.setTextFormat(Qt.TextFormat.RichText)
         self._caption.setVisible(False)
         column = QVBoxLayout(body)
         column.setContentsMargins(0, 0, 0, 0)
@@ -99,7 +102,19 @@ class ChartView(QWidget):
 
     @property
     def caption(self) -> str:
-        return self._caption.text()
+        """The caption as plain text."""
+        return QTextDocumentFragment.fromHtml(self._caption.text()).toPlainText()
+
+    def legend_html(self, names: list[str], extra: str = "") -> str:
+        """Coloured squares with the theme's label of each state, for a caption."""
+        pal = self.palette_
+        parts = [
+            f'<span style="color:{pal.state(n).fill}">■</span>&nbsp;{html.escape(pal.state(n).label)}'
+            for n in names
+        ]
+        if extra:
+            parts.append(extra)
+        return f'<span style="color:{pal.text_muted}">{"&nbsp;&nbsp;&nbsp;".join(parts)}</span>'
 
     # ------------------------------------------------------------- theme
     def apply_palette(self, dark: bool) -> None:

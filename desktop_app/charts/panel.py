@@ -14,6 +14,8 @@ from desktop_app.charts.trend import TrendChart
 from engine.lifecycle.records import NodeExecution, WorkflowExecution
 from engine.persistence.protocols import DurationPoint
 
+_RunArgs = tuple[WorkflowExecution | None, Sequence[NodeExecution], float | None]
+
 
 class ChartsPanel(QTabWidget):
     """Charts of one run (and its workflow's history); fed data by the main window, never reads it."""
@@ -34,17 +36,21 @@ class ChartsPanel(QTabWidget):
         for chart in (self.timeline, self.durations, self.retries):
             chart.node_selected.connect(self._on_node_selected)
         self._dark = dark
+        self._last_run: _RunArgs = (None, [], None)
+        self._last_trend: tuple[Sequence[DurationPoint], float | None] | None = None
 
     # ------------------------------------------------------------- feeding
     def show_run(
         self, run: WorkflowExecution | None, records: Sequence[NodeExecution], now: float | None = None
     ) -> None:
         """(Re)draw timeline, durations and retries; running attempts grow up to ``now``."""
+        self._last_run = (run, records, now)
         self.timeline.show_run(run, records, now)
         self.durations.show_run(run, records, now)
         self.retries.show_run(run, records)
 
     def show_trend(self, points: Sequence[DurationPoint], selected_run_started_at: float | None) -> None:
+        self._last_trend = (points, selected_run_started_at)
         self.trend.show_trend(points, selected_run_started_at)
 
     def set_dark(self, dark: bool) -> None:
@@ -53,6 +59,9 @@ class ChartsPanel(QTabWidget):
         self._dark = dark
         for chart in (self.timeline, self.durations, self.retries, self.trend):
             chart.apply_palette(dark)
+        self.show_run(*self._last_run)  # captions carry colours: redraw them in the new palette
+        if self._last_trend is not None:
+            self.show_trend(*self._last_trend)
 
     @property
     def dark(self) -> bool:

@@ -8,6 +8,7 @@ bars changed, so a live run costs one update of its running bars per tick.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 
 import numpy as np
@@ -39,6 +40,7 @@ class TimelineChart(ChartView):
         self._run_id: str | None = None
         self._labels: list[str] = []
         self._span = 0.0
+        self._caption_html = ""
 
         self.view_box.invertY(True)
         self.view_box.setMouseEnabled(x=True, y=True)
@@ -92,6 +94,23 @@ class TimelineChart(ChartView):
         self._now_line.setVisible(live)
         if live:
             self._now_line.setValue(self._span)
+        self._caption_for(run, rows, segments)
+
+    def _caption_for(self, run: WorkflowExecution, rows: list[Row], segments: list[Segment]) -> None:
+        pal = self.palette_
+        status = pal.state(run.status)
+        elapsed = run.elapsed_time if run.finished_at is not None else self._span
+        retried = sum(1 for s in segments if s.retried)
+        head = (
+            f'<b style="color:{status.fill}">{status.glyph} {html.escape(status.label)}</b>'
+            f"&nbsp;&nbsp;{format_seconds(elapsed)} · {len(rows)} executions · {len(segments)} attempts"
+        )
+        seen = list(dict.fromkeys(s.status for s in segments))
+        hatch = "▨&nbsp;failed try, retried" if retried else ""
+        caption = f"{head}&nbsp;&nbsp;&nbsp;&nbsp;{self.legend_html(seen, hatch)}"
+        if caption != self._caption_html:
+            self._caption_html = caption
+            self.set_caption(caption)
 
     def segments(self) -> list[tuple[str, int, float, float, str]]:
         return [s.as_tuple() for s in self._segments]
@@ -107,6 +126,8 @@ class TimelineChart(ChartView):
         self._draw_bars()
         self._hover.setVisible(False)
         self._now_line.setVisible(False)
+        self._caption_html = ""
+        self.set_caption("")
         self.show_message(message)
 
     def _draw_bars(self) -> None:

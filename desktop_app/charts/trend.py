@@ -88,6 +88,16 @@ class TrendChart(ChartView):
             if value is not None:
                 line.setValue(value)
                 line.label.setFormat(f"{name} {format_seconds(value)}")
+        statuses = list(dict.fromkeys(p.status for p in self._points))
+        stats = (
+            f"p50 {format_seconds(self._percentiles[0])} · p95 {format_seconds(self._percentiles[1])}"
+            if self._percentiles
+            else "no finished run yet"
+        )
+        self.set_caption(
+            f"{len(self._points)} runs · {stats}&nbsp;&nbsp;&nbsp;&nbsp;"
+            + self.legend_html(statuses, "◯&nbsp;selected run" if self._selected is not None else "")
+        )
         top = max(float(y.max()), self._percentiles[1] if self._percentiles else 0.0)
         self.view_box.setYRange(0.0, top * 1.15 if top > 0 else 1.0, padding=0)
         span = float(x[-1] - x[0])
