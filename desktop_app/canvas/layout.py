@@ -204,7 +204,14 @@ class _Level:
         w, h = node_width(spec.type), node_height(spec.type, len(handles))
         if spec.type in CONTAINER_TYPES:
             raw_w, raw_h = self.raw_sizes.get(node_id, (0.0, 0.0))
-            return max(w, raw_w), max(CONTAINER_HEADER + theme.CONTAINER_PADDING, raw_h)
+            w, h = max(w, raw_w), max(CONTAINER_HEADER + theme.CONTAINER_PADDING, raw_h)
+            if node_id in self.workflow.subgraphs:  # big enough for its body (a dry run of the body's layout)
+                body = _Level(
+                    self.workflow, self.workflow.subgraphs[node_id], node_id, self.raw_sizes, CanvasLayout()
+                )
+                right, bottom = body.place(0.0, 0.0)
+                pad = theme.CONTAINER_PADDING / 2
+                w, h = max(w, right + pad), max(h, bottom + pad)
         return w, h
 
     def _add(self, node_id: str, rect: Rect) -> None:
