@@ -128,6 +128,7 @@ class ChartView(QWidget):
             axis.setTextPen(self.styles.pen(pal.text_muted))
             axis.setStyle(tickFont=font)
             axis.label.setDefaultTextColor(QColor(pal.text_muted))
+        self._style_band()
         self._message.setStyleSheet(
             f"QLabel {{ background: {pal.panel}; color: {pal.text_muted}; font-size: 11pt; }}"
         )
@@ -135,6 +136,31 @@ class ChartView(QWidget):
             f"QLabel {{ background: {pal.panel}; color: {pal.text}; padding: 6px 10px 2px 10px;"
             f" font-size: {theme.CHART_FONT_PT + 1}pt; }}"
         )
+
+    # ------------------------------------------------------------- selection band
+    def highlight_rows(self, rows: list[int]) -> None:
+        """A band behind the given rows (the selected node); ``[]`` removes it."""
+        band = getattr(self, "_band", None)
+        if band is None:
+            band = self._band = pg.BarGraphItem(x0=[], x1=[], y=[], height=1.0, pen=pg.mkPen(None))
+            band.setZValue(2)
+            self.plot.addItem(band, ignoreBounds=True)
+            self._band_rows: list[int] = []
+            self._style_band()
+        if rows == self._band_rows:
+            return
+        self._band_rows = list(rows)
+        n = len(rows)
+        band.setOpts(x0=[-1e7] * n, x1=[1e7] * n, y=[float(r) for r in rows], height=1.0)
+
+    @property
+    def highlighted_rows(self) -> list[int]:
+        return list(getattr(self, "_band_rows", []))
+
+    def _style_band(self) -> None:
+        band = getattr(self, "_band", None)
+        if band is not None:
+            band.setOpts(brush=self.styles.brush(self.palette_.selection, 46))
 
     def set_row_ticks(self, labels: list[str], axis: str = "left") -> None:
         self.plot.getAxis(axis).setTicks([list(enumerate(labels)), []])

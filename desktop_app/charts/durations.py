@@ -20,6 +20,7 @@ from desktop_app.charts.data import DurationBar, durations, format_seconds
 from engine.lifecycle.records import NodeExecution, WorkflowExecution
 
 _WAIT = "queue-wait"
+_MIN_BAR_SHARE = 0.003
 
 
 class DurationsChart(ChartView):
@@ -31,10 +32,11 @@ class DurationsChart(ChartView):
         self._series: dict[str, pg.BarGraphItem] = {}
         self._drawn: dict[str, bytes] = {}
         self._labels: list[str] = []
+        self._selected: str | None = None
         self.view_box.invertY(True)
         self.view_box.setMouseEnabled(x=True, y=True)
         self.plot.showGrid(x=True, y=False, alpha=0.35)
-        self.plot.setLabel("bottom", "seconds  (light: queue wait · solid: run time)")
+        self.plot.setLabel("bottom", "seconds")
         self.plot.getAxis("left").setWidth(200)
         self.plot_widget.scene().sigMouseClicked.connect(self._on_mouse_clicked)
         self._ready = True
@@ -55,9 +57,13 @@ class DurationsChart(ChartView):
     def _set(self, bars: list[DurationBar], message: str) -> None:
         self._bars = bars
         groups: dict[str, list[tuple[int, float, float]]] = {_WAIT: []}
+        # a 1 ms node still shows a sliver (drawn width only; bars() keeps the true numbers)
+        sliver = (bars[0].total if bars else 0.0) * _MIN_BAR_SHARE
         for row, bar in enumerate(bars):
             groups[_WAIT].append((row, 0.0, bar.queue_wait))
-            groups.setdefault(bar.state, []).append((row, bar.queue_wait, bar.total))
+            groups.setdefault(bar.state, []).append(
+                (row, bar.queue_wait, max(bar.total, bar.queue_wait + sliver))
+            )
         for name in set(groups) | set(self._series):
             group = np.asarray(groups.get(name, []), dtype=float).reshape(-1, 3)
             key = group.tobytes()
@@ -75,10 +81,32 @@ class DurationsChart(ChartView):
                 visible = min(len(labels), theme.CHART_MAX_VISIBLE_ROWS)
                 self.view_box.setYRange(-0.6, visible - 0.4, padding=0)
                 self.view_box.enableAutoRange(x=True)
+        self._caption_for(bars)
+        self.select_node(self._selected)
         if message:
             self.show_message(message)
         else:
             self.show_plot()
+
+    def select_node(self, node_id: str | None) -> None:
+        self._selected = node_id
+        self.highlight_rows([i for i, bar in enumerate(self._bars) if bar.node_id == node_id])
+
+    def _caption_for(self, bars: list[DurationBar]) -> None:
+        if not bars:
+            self.set_caption("")
+            return
+        pal = self.palette_
+        wait = max(b.queue_wait for b in bars)
+        busy = sum(b.run for b in bars)
+        wait_key = (
+            f'<span style="color:{pal.text_muted}">▭</span>&nbsp;queue wait (max {format_seconds(wait)})'
+        )
+        states = list(dict.fromkeys(b.state for b in bars))
+        self.set_caption(
+            f"{len(bars)} executions · {format_seconds(busy)} of node time&nbsp;&nbsp;&nbsp;&nbsp;"
+            + self.legend_html(states, wait_key)
+        )
 
     def _new_series(self, name: str) -> pg.BarGraphItem:
         item = pg.BarGraphItem(x0=np.zeros(0), x1=np.zeros(0), y=np.zeros(0), height=theme.CHART_BAR_HEIGHT)
@@ -110,4 +138,5 @@ class DurationsChart(ChartView):
             return
         row = round(self.view_box.mapSceneToView(scene_pos).y())
         if 0 <= row < len(self._bars):
+            self.select_node(self._bars[row].node_id)
             self.node_selected.emit(self._bars[row].node_id)

@@ -11,6 +11,7 @@ from desktop_app.charts.durations import DurationsChart
 from desktop_app.charts.retries import RetriesChart
 from desktop_app.charts.timeline import TimelineChart
 from desktop_app.charts.trend import TrendChart
+from desktop_app.theme import CHART_FONT_PT, palette
 from engine.lifecycle.records import NodeExecution, WorkflowExecution
 from engine.persistence.protocols import DurationPoint
 
@@ -25,6 +26,7 @@ class ChartsPanel(QTabWidget):
     def __init__(self, parent: QWidget | None = None, *, dark: bool = False) -> None:
         super().__init__(parent)
         self.setDocumentMode(True)
+        self.tabBar().setDrawBase(False)
         self.timeline = TimelineChart(self, dark=dark)
         self.durations = DurationsChart(self, dark=dark)
         self.retries = RetriesChart(self, dark=dark)
@@ -36,6 +38,7 @@ class ChartsPanel(QTabWidget):
         for chart in (self.timeline, self.durations, self.retries):
             chart.node_selected.connect(self._on_node_selected)
         self._dark = dark
+        self._style_tabs()
         self._last_run: _RunArgs = (None, [], None)
         self._last_trend: tuple[Sequence[DurationPoint], float | None] | None = None
 
@@ -57,11 +60,28 @@ class ChartsPanel(QTabWidget):
         if dark == self._dark:
             return
         self._dark = dark
+        self._style_tabs()
         for chart in (self.timeline, self.durations, self.retries, self.trend):
             chart.apply_palette(dark)
         self.show_run(*self._last_run)  # captions carry colours: redraw them in the new palette
         if self._last_trend is not None:
             self.show_trend(*self._last_trend)
+
+    def select_node(self, node_id: str | None) -> None:
+        """Highlight a node's rows (the inspector's selection); ``None`` clears it. Emits nothing."""
+        self.timeline.select_node(node_id)
+        self.durations.select_node(node_id)
+
+    def _style_tabs(self) -> None:
+        pal = palette(self._dark)
+        self.setStyleSheet(
+            f"QTabWidget::pane {{ border: none; background: {pal.panel}; }}"
+            f"QTabBar {{ background: {pal.panel_alt}; }}"
+            f"QTabBar::tab {{ background: {pal.panel_alt}; color: {pal.text_muted}; padding: 5px 14px;"
+            f" border: none; border-bottom: 2px solid transparent; font-size: {CHART_FONT_PT + 1}pt; }}"
+            f"QTabBar::tab:selected {{ color: {pal.text}; border-bottom: 2px solid {pal.accent}; }}"
+            f"QTabBar::tab:hover {{ color: {pal.text}; }}"
+        )
 
     @property
     def dark(self) -> bool:
@@ -82,4 +102,5 @@ class ChartsPanel(QTabWidget):
 
     @Slot(str)
     def _on_node_selected(self, node_id: str) -> None:
+        self.select_node(node_id)
         self.node_selected.emit(node_id)

@@ -59,7 +59,7 @@ class RetriesChart(ChartView):
             self._drawn = key
             self._item.setOpts(x0=np.zeros(len(bars)), x1=counts, y=rows, height=theme.CHART_BAR_HEIGHT)
             top = float(counts.max()) if len(bars) else 1.0
-            self.view_box.setXRange(0, top + 0.5, padding=0)
+            self.view_box.setXRange(-0.03 * (top + 0.5), top + 0.5, padding=0)
             self.plot.getAxis("bottom").setTickSpacing(major=max(1.0, np.ceil(top / 8)), minor=1.0)
         labels = [f"{b.label}   ×{b.retries} · {format_seconds(b.failed_time)}" for b in bars]  # noqa: RUF001
         if labels != self._labels:

@@ -41,6 +41,7 @@ class TimelineChart(ChartView):
         self._labels: list[str] = []
         self._span = 0.0
         self._caption_html = ""
+        self._selected: str | None = None
 
         self.view_box.invertY(True)
         self.view_box.setMouseEnabled(x=True, y=True)
@@ -95,6 +96,12 @@ class TimelineChart(ChartView):
         if live:
             self._now_line.setValue(self._span)
         self._caption_for(run, rows, segments)
+        self.select_node(self._selected)
+
+    def select_node(self, node_id: str | None) -> None:
+        """Highlight the rows of a node (every round of an iteration child)."""
+        self._selected = node_id
+        self.highlight_rows([i for i, row in enumerate(self._rows) if row.node_id == node_id])
 
     def _caption_for(self, run: WorkflowExecution, rows: list[Row], segments: list[Segment]) -> None:
         pal = self.palette_
@@ -128,6 +135,7 @@ class TimelineChart(ChartView):
         self._now_line.setVisible(False)
         self._caption_html = ""
         self.set_caption("")
+        self.highlight_rows([])
         self.show_message(message)
 
     def _draw_bars(self) -> None:
@@ -242,4 +250,5 @@ class TimelineChart(ChartView):
             return
         row = self.row_at(self.view_box.mapSceneToView(scene_pos).y())
         if row is not None:
+            self.select_node(row.node_id)
             self.node_selected.emit(row.node_id)

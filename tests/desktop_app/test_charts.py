@@ -118,6 +118,11 @@ def test_clicking_a_timeline_row_selects_its_node(panel: ChartsPanel, sample, qt
     with qtbot.waitSignal(panel.node_selected, timeout=2000) as blocker:
         qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=point)
     assert blocker.args == ["summarise"]
+    assert panel.timeline.highlighted_rows == [rows.index("summarise")]  # the clicked row is marked
+    durations = [node for node, _w, _r in panel.duration_bars()]
+    assert panel.durations.highlighted_rows == [durations.index("summarise")]
+    panel.select_node(None)
+    assert panel.timeline.highlighted_rows == [] and panel.durations.highlighted_rows == []
 
 
 def test_hovering_a_failed_try_shows_its_error_and_timing(panel: ChartsPanel, sample, qtbot) -> None:  # type: ignore[no-untyped-def]
