@@ -89,3 +89,21 @@ def test_outcome_of_a_real_terminated_run(qtbot, flowdeck: Flowdeck) -> None:
     assert f"{n} node{'s were' if n != 1 else ' was'} cancelled" in box.text()
     assert "None is left running" in box.text()
     assert "wrong region" in box.informativeText()
+
+
+def test_show_error_names_the_place(qtbot, tmp_path) -> None:
+    from desktop_app.dialogs.errors import describe_error, show_error
+    from engine.dsl import load_workflow
+    from engine.errors import DslError
+
+    broken = tmp_path / "bad.yml"
+    broken.write_text("kind: app\n", encoding="utf-8")
+    try:
+        load_workflow(broken)
+    except DslError as exc:
+        message = describe_error(exc)
+    assert message.startswith(str(broken))
+    box = show_error(None, "Cannot load workflow", message, details="trace")
+    qtbot.addWidget(box)
+    assert box.isVisible() and box.text() == message and box.detailedText() == "trace"
+    assert describe_error(FileNotFoundError(2, "No such file", "x.yml")) == "x.yml: file not found"
