@@ -26,7 +26,7 @@ def corpus(name: str) -> Workflow:
 
 
 def bare_graph(layers: int, width: int, *, shuffle: bool = False) -> dict[str, Any]:
-    """start -> ``layers`` x ``width`` aggregators (each layer fully fed by a neighbour of the layer before) -> end."""
+    """start -> ``layers`` x ``width`` aggregators (each fed by one node of the layer before) -> end."""
     nodes: list[dict[str, Any]] = [
         {"id": "start", "data": {"type": "start", "title": "Start", "variables": []}}
     ]
@@ -53,9 +53,9 @@ def crossings(layout: CanvasLayout) -> int:
     segments = [(layout.nodes[e.source].rect, layout.nodes[e.target].rect) for e in layout.edges.values()]
     count = 0
     for (a_src, a_dst), (b_src, b_dst) in itertools.combinations(segments, 2):
-        if a_src.x == b_src.x and a_dst.x == b_dst.x and a_src is not b_src and a_dst is not b_dst:
-            if (a_src.y - b_src.y) * (a_dst.y - b_dst.y) < 0:
-                count += 1
+        same_layers = a_src.x == b_src.x and a_dst.x == b_dst.x and a_src is not b_src and a_dst is not b_dst
+        if same_layers and (a_src.y - b_src.y) * (a_dst.y - b_dst.y) < 0:
+            count += 1
     return count
 
 
