@@ -221,6 +221,20 @@ class TimelineChart(ChartView):
             lines.append(error)
         return "\n".join(lines)
 
+    def _describe_html(self, segment: Segment) -> str:
+        """The hover card: the same lines as :meth:`describe`, title bold, state and error coloured."""
+        pal = self.palette_
+        title, status, timing, *error = (html.escape(line) for line in self.describe(segment).split("\n"))
+        colour = pal.state(segment.status).fill
+        body = (
+            f'<div style="margin:4px 6px"><b>{title}</b><br>'
+            f'<span style="color:{colour}">{status}</span><br>'
+            f'<span style="color:{pal.text_muted}">{timing}</span>'
+        )
+        if error:
+            body += f'<br><span style="color:{pal.danger}">{error[0]}</span>'
+        return body + "</div>"
+
     @property
     def hover_text(self) -> str:
         return self._hover.toPlainText() if self._hover.isVisible() else ""
@@ -234,7 +248,7 @@ class TimelineChart(ChartView):
         if segment is None:
             self._hover.setVisible(False)
             return
-        self._hover.setText(self.describe(segment))
+        self._hover.setHtml(self._describe_html(segment))
         (x_min, x_max), (y_min, y_max) = self.view_box.viewRange()
         right = point.x() > (x_min + x_max) / 2
         low = point.y() > (y_min + y_max) / 2  # y is inverted: larger is lower on screen
