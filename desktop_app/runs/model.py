@@ -45,7 +45,16 @@ COLUMNS: tuple[str, ...] = (
 )
 STATUS, WORKFLOW, STARTED, ELAPSED, STEPS, TOKENS, RETRIES, TRIGGERED, REPLAY_OF = range(len(COLUMNS))
 _RIGHT = {ELAPSED, STEPS, TOKENS, RETRIES}
-RUN_ROLE = Qt.ItemDataRole.UserRole + 1  # the WorkflowExecution of a row (None while loading)
+RUN_ROLE = int(Qt.ItemDataRole.UserRole) + 1  # the WorkflowExecution of a row (None while loading)
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_ALIGN = int(Qt.ItemDataRole.TextAlignmentRole)
+_FONT = int(Qt.ItemDataRole.FontRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_ROLES = frozenset({_DISPLAY, _FOREGROUND, _ALIGN, _FONT, _TOOLTIP, RUN_ROLE})
+_ALIGN_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_ALIGN_LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+_MUTED = frozenset({RETRIES, TRIGGERED, REPLAY_OF, STARTED})
 
 
 class RunsModel(QAbstractTableModel):
@@ -179,38 +188,36 @@ class RunsModel(QAbstractTableModel):
         if role == Qt.DisplayRole:
             return COLUMNS[section]
         if role == Qt.TextAlignmentRole:
-            return int((Qt.AlignRight if section in _RIGHT else Qt.AlignLeft) | Qt.AlignVCenter)
+            return _ALIGN_RIGHT if section in _RIGHT else _ALIGN_LEFT
         return None
 
     def data(self, index: Index, role: int = Qt.DisplayRole) -> Any:
-        if not index.isValid():
+        # called for every visible cell and role on each paint: plain ints, no enum arithmetic
+        role = int(role)
+        if role not in _ROLES or not index.isValid():
             return None
         row, column = index.row(), index.column()
         run = self._cache.row(row)
         if run is None:
-            if role == Qt.DisplayRole:
+            if role == _DISPLAY:
                 self._request(row)
                 return fmt.PLACEHOLDER if column in (STATUS, WORKFLOW) else ""
-            if role == Qt.ForegroundRole:
+            if role == _FOREGROUND:
                 return self._muted
             return None
-        if role == Qt.DisplayRole:
+        if role == _DISPLAY:
             return self._display(run, column)
-        if role == RUN_ROLE:
-            return run
-        if role == Qt.ForegroundRole:
+        if role == _FOREGROUND:
             if column == STATUS:
                 return self._status_color(run.status)
-            if column in (RETRIES, TRIGGERED, REPLAY_OF, STARTED):
-                return self._muted
-            return None
-        if role == Qt.FontRole and column == STATUS:
-            return self._bold
-        if role == Qt.TextAlignmentRole:
-            return int((Qt.AlignRight if column in _RIGHT else Qt.AlignLeft) | Qt.AlignVCenter)
-        if role == Qt.ToolTipRole:
-            return self._tooltip(run, column)
-        return None
+            return self._muted if column in _MUTED else None
+        if role == _ALIGN:
+            return _ALIGN_RIGHT if column in _RIGHT else _ALIGN_LEFT
+        if role == _FONT:
+            return self._bold if column == STATUS else None
+        if role == RUN_ROLE:
+            return run
+        return self._tooltip(run, column)  # _TOOLTIP
 
     # ------------------------------------------------------------ internals
     def _display(self, run: WorkflowExecution, column: int) -> str:
