@@ -153,6 +153,7 @@ class MainWindow(QMainWindow):
         self.selected_node = node_id
         if node_id:
             self.canvas.select_node(node_id)
+        self.charts.select_node(node_id or None)
         self._refresh_inspector()
 
     # --------------------------------------------------------- run updates
