@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.dialogs.style import error_label, muted_label, required_mark, set_error
+from desktop_app.dialogs.form_style import error_label, muted_label, required_mark, set_error
 from engine.nodes.start import StartVariable
 
 TEXT_TYPES = frozenset({"text-input", "paragraph"})
@@ -39,6 +39,7 @@ class _Field:
         self.variable = variable
         self.editor = self._build(form)
         self.error = error_label(form)
+        self.hint: QLabel | None = None  # shown while there is no error to show instead
 
     # ------------------------------------------------------------ building
     def _build(self, form: QWidget) -> QWidget:
@@ -149,8 +150,12 @@ class InputForm(QWidget):
     ) -> None:
         super().__init__(parent)
         self._fields: dict[str, _Field] = {}
-        layout = QFormLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        self._labels: list[QLabel] = []
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        layout = QFormLayout()
+        outer.addLayout(layout)
+        outer.addStretch(1)  # extra height goes below the last field, not between rows
         layout.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
         layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         layout.setHorizontalSpacing(14)
@@ -166,13 +171,15 @@ class InputForm(QWidget):
             label.setTextFormat(Qt.TextFormat.RichText)
             label.setToolTip(f"{variable.variable} ({variable.type})")
             label.setBuddy(field.editor)
-            label.setContentsMargins(0, 4, 0, 0)
+            label.setContentsMargins(0, 6, 0, 0)
+            self._labels.append(label)
             column = QVBoxLayout()
             column.setSpacing(2)
             column.addWidget(field.editor)
             hint = _hint(variable)
             if hint:
-                column.addWidget(_small(muted_label(self, hint)))
+                field.hint = _small(muted_label(self, hint))
+                column.addWidget(field.hint)
             column.addWidget(field.error)
             layout.addRow(label if variable.type != "checkbox" else QLabel("", self), column)
             field.connect(self._on_edit)
@@ -205,6 +212,15 @@ class InputForm(QWidget):
         label = self._fields[variable].error
         return label.text() if not label.isHidden() else ""
 
+    def label_width(self) -> int:
+        """Width of the widest field label (dialogs align their own labels with it)."""
+        return max((label.sizeHint().width() for label in self._labels), default=0)
+
+    def set_label_width(self, width: int) -> None:
+        for label in self._labels:
+            label.setMinimumWidth(width)
+            label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+
     def set_values(self, values: Mapping[str, Any]) -> None:
         for name, value in values.items():
             if name in self._fields:
@@ -218,7 +234,10 @@ class InputForm(QWidget):
 
     def _check(self) -> None:
         for field in self._fields.values():
-            set_error(field.error, field.parse()[1])
+            error = field.parse()[1]
+            set_error(field.error, error)
+            if field.hint is not None and field.hint.isHidden() != bool(error):
+                field.hint.setVisible(not error)
 
 
 def _hint(variable: StartVariable) -> str:

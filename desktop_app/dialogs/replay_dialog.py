@@ -28,8 +28,16 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.dialogs.errors import describe_error
+from desktop_app.dialogs.form_style import (
+    error_label,
+    heading,
+    muted_label,
+    palette_of,
+    polish_dialog,
+    primary_button,
+    set_error,
+)
 from desktop_app.dialogs.input_form import InputForm
-from desktop_app.dialogs.style import error_label, heading, muted_label, palette_of, primary_button, set_error
 from desktop_app.tasks import TaskRunner
 from engine.graph import Workflow
 from engine.lifecycle.records import NodeExecution, WorkflowExecution
@@ -122,6 +130,7 @@ class ReplayDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         root.addWidget(buttons)
+        polish_dialog(self)
         self._radios[mode].setChecked(True)
         self._on_choice(True)
 

@@ -22,18 +22,27 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPushButton,
     QRadioButton,
     QScrollArea,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop_app.dialogs.errors import describe_error
+from desktop_app.dialogs.form_style import (
+    error_label,
+    heading,
+    muted_label,
+    polish_dialog,
+    primary_button,
+    set_error,
+)
 from desktop_app.dialogs.input_form import InputForm
 from desktop_app.dialogs.recent_store import RecentStore
-from desktop_app.dialogs.style import error_label, heading, muted_label, primary_button, set_error
 from desktop_app.tasks import TaskRunner
 from engine.dsl import load_workflow
 from engine.graph import Workflow
@@ -67,6 +76,7 @@ class RunDialog(QDialog):
         self._given_inputs = dict(inputs) if inputs is not None else None
         self._mocks_ok = True
         self._form = InputForm([], parent=self)
+        self._row_labels: list[QLabel] = []
 
         root = QVBoxLayout(self)
         root.setSpacing(10)
@@ -91,25 +101,26 @@ class RunDialog(QDialog):
         file_row = QHBoxLayout()
         file_row.addWidget(self._file, 1)
         file_row.addWidget(browse)
-        top.addRow("Workflow", file_row)
+        top.addRow(self._row_label("Workflow"), file_row)
         self._status = muted_label(self, "Choose a workflow file.")
-        self._error = error_label(self)
-        status_col = QVBoxLayout()
-        status_col.setSpacing(2)
-        status_col.addWidget(self._status)
-        status_col.addWidget(self._error)
-        top.addRow("", status_col)
+        top.addRow(self._row_label(""), self._status)
         root.addLayout(top)
+        self._error = error_label(self)
+        self._error.setObjectName("errorText")  # the console's boxed error look (console.qss)
+        self._error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._error.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        root.addWidget(self._error)
 
         line = QFrame(self)
         line.setFrameShape(QFrame.Shape.HLine)
         line.setFrameShadow(QFrame.Shadow.Sunken)
         root.addWidget(line)
-        root.addWidget(heading(self, "Inputs"))
+        self._inputs_heading = heading(self, "Inputs")
+        root.addWidget(self._inputs_heading)
         self._scroll = QScrollArea(self)
         self._scroll.setWidgetResizable(True)
         self._scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self._scroll.setMinimumHeight(160)
+        self._scroll.setMinimumHeight(120)
         self._scroll.setWidget(self._form)
         root.addWidget(self._scroll, 1)
 
@@ -126,9 +137,12 @@ class RunDialog(QDialog):
         mocks_row = QHBoxLayout()
         mocks_row.addWidget(self._mocks, 1)
         mocks_row.addWidget(mocks_browse)
-        bottom.addRow("Mocks", mocks_row)
         self._mocks_error = error_label(self)
-        bottom.addRow("", self._mocks_error)
+        mocks_col = QVBoxLayout()
+        mocks_col.setSpacing(2)
+        mocks_col.addLayout(mocks_row)
+        mocks_col.addWidget(self._mocks_error)
+        bottom.addRow(self._row_label("Mocks"), mocks_col)
         self._here = QRadioButton("Here, in this console", self)
         self._worker = QRadioButton("On a worker (Celery)", self)
         self._here.setChecked(True)
@@ -139,7 +153,7 @@ class RunDialog(QDialog):
         where_row.addWidget(self._here)
         where_row.addWidget(self._worker)
         where_row.addStretch(1)
-        bottom.addRow("Run", where_row)
+        bottom.addRow(self._row_label("Run"), where_row)
         root.addLayout(bottom)
 
         self._buttons = QDialogButtonBox(
@@ -149,6 +163,8 @@ class RunDialog(QDialog):
         self._buttons.accepted.connect(self.accept)
         self._buttons.rejected.connect(self.reject)
         root.addWidget(self._buttons)
+        self._align_labels()
+        polish_dialog(self)
         self._update_buttons()
         if path:
             self.load(path)
@@ -228,7 +244,14 @@ class RunDialog(QDialog):
                 self._mocks.setText(self._store.last_mocks(path) or "")
                 self._check_mocks()
         self._replace_form(InputForm(workflow.start_variables, values, self))
+        self._show_inputs(True)
         self.loaded.emit(True)
+
+    def _show_inputs(self, visible: bool) -> None:
+        """A workflow that did not load has no inputs: its error takes their room."""
+        if self._scroll.isHidden() == visible:
+            self._scroll.setVisible(visible)
+            self._inputs_heading.setVisible(visible)
 
     def _failed(self, path: str, exc: BaseException) -> None:
         if path != self._loading_path:
@@ -237,6 +260,8 @@ class RunDialog(QDialog):
         self._status.setText(f"{Path(path).name} did not load:")
         set_error(self._error, describe_error(exc, path))
         self._replace_form(InputForm([], parent=self))
+        self._show_inputs(False)
+        self.adjustSize()
         self.loaded.emit(False)
 
     def _replace_form(self, form: InputForm) -> None:
@@ -246,7 +271,21 @@ class RunDialog(QDialog):
         self._form = form
         self._scroll.setWidget(form)
         form.changed.connect(self._update_buttons)
+        self._align_labels()
         self._update_buttons()
+
+    def _row_label(self, text: str) -> QLabel:
+        label = QLabel(text, self)
+        label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self._row_labels.append(label)
+        return label
+
+    def _align_labels(self) -> None:
+        """One label column for the dialog's rows and the input form's fields."""
+        width = max([self._form.label_width(), *(label.sizeHint().width() for label in self._row_labels)])
+        for label in self._row_labels:
+            label.setMinimumWidth(width)
+        self._form.set_label_width(width)
 
     def _update_buttons(self) -> None:
         ok = self._workflow is not None and self._form.is_valid() and self._mocks_ok

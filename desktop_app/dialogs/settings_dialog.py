@@ -33,7 +33,15 @@ from PySide6.QtWidgets import (
 
 from desktop_app.dialogs.connection_check import check_broker, check_database, join_password, split_password
 from desktop_app.dialogs.errors import describe_error
-from desktop_app.dialogs.style import error_label, heading, muted_label, palette_of, primary_button, set_error
+from desktop_app.dialogs.form_style import (
+    error_label,
+    heading,
+    muted_label,
+    palette_of,
+    polish_dialog,
+    primary_button,
+    set_error,
+)
 from desktop_app.dialogs.toml_writer import read_toml_file, update_toml_file
 from desktop_app.tasks import TaskRunner
 from engine.settings import Settings, user_config_file
@@ -183,6 +191,7 @@ class SettingsDialog(QDialog):
         self._broker.editingFinished.connect(lambda: self._move_password(self._broker, self._broker_password))
         for edit in (self._sqlite_path, self._pg_url, self._pg_password, self._broker, self._broker_password):
             edit.textChanged.connect(self._validate)
+        polish_dialog(self)
         self._update_enabled()
 
     # ------------------------------------------------------------------ API

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.dialogs.style import heading, muted_label, palette_of, primary_button
+from desktop_app.dialogs.form_style import danger_button, heading, muted_label, palette_of, primary_button
 from engine.lifecycle.records import NodeExecution, WorkflowExecution
 
 DEFAULT_REASON = "terminated by the operator"
@@ -94,11 +94,7 @@ class TerminateDialog(QDialog):
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
         self._ok = primary_button(buttons, QDialogButtonBox.StandardButton.Ok, "Terminate")
-        danger = pal.state("failed")
-        self._ok.setStyleSheet(
-            f"QPushButton {{ background: {danger.fill}; color: {danger.text}; border: 1px solid "
-            f"{danger.border}; border-radius: 4px; padding: 4px 14px; }}"
-        )
+        danger_button(self._ok)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         root.addWidget(buttons)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtGui import QPalette
+from PySide6.QtGui import QFontMetrics, QPalette
 from PySide6.QtWidgets import QDialogButtonBox, QLabel, QPushButton, QWidget
 
 from desktop_app import theme
@@ -56,6 +56,31 @@ def primary_button(
     button.setDefault(True)
     button.setAutoDefault(True)
     return button
+
+
+def polish_dialog(dialog: QWidget) -> None:
+    """Dialog-wide rules the application stylesheet leaves out: a disabled default button
+    must look disabled (the app's ``QPushButton:default`` colours it like an enabled one)."""
+    pal = palette_of(dialog)
+    dialog.setStyleSheet(
+        f"QPushButton:default:disabled {{ background: {pal.panel_alt}; color: {pal.text_muted};"
+        f" border-color: {pal.grid}; font-weight: 600; }}"
+    )
+
+
+def danger_button(button: QPushButton) -> None:
+    """Colour the (default) button of a destructive action in the failed-state red."""
+    pal = palette_of(button)
+    style = pal.state("failed")
+    button.setStyleSheet(
+        f"QPushButton {{ background: {style.fill}; color: {style.text}; border: 1px solid {style.border};"
+        f" border-radius: 6px; padding: 5px 16px; font-weight: 600; }}"
+        f"QPushButton:disabled {{ background: {pal.panel_alt}; color: {pal.text_muted}; }}"
+    )
+    bold = button.font()
+    bold.setBold(True)
+    width = QFontMetrics(bold).horizontalAdvance(button.text()) + 40
+    button.setMinimumWidth(max(button.minimumWidth(), width))
 
 
 def required_mark(widget: QWidget, text: str, required: bool) -> str:
