@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from engine.dsl import load_workflow
 from engine.graph import Workflow
@@ -22,16 +22,37 @@ from engine.lifecycle.records import NodeExecution, WorkflowExecution
 from engine.run import RunHandle, WorkflowSource, start_workflow
 
 NEVER_REUSED = frozenset({"assigner", "variable-assigner", "iteration", "loop"})
+ReplayMode = Literal["rerun", "from-failure"]
+REPLAY_MODES: tuple[str, ...] = ("rerun", "from-failure")
 
 
 @dataclass(slots=True)
 class ReplayPlan:
     reused: dict[str, dict[str, Any]] = field(default_factory=dict)  # node id -> original record
     rerun: list[str] = field(default_factory=list)  # node ids that will run (if reached)
+    mode: ReplayMode = "from-failure"
+    saved_time_s: float = 0.0  # elapsed time of the reused records, summed
+    saved_tokens: int = 0  # tokens of the reused records, summed
 
 
-def plan_replay(workflow: Workflow, node_executions: Iterable[NodeExecution]) -> ReplayPlan:
-    """Which top-level nodes of ``workflow`` a replay from failure reuses, and which run."""
+def check_mode(mode: str) -> ReplayMode:
+    """``mode`` if it is a replay mode, else ValueError naming the choices."""
+    if mode not in REPLAY_MODES:
+        raise ValueError(f"unknown replay mode {mode!r}: expected one of {', '.join(REPLAY_MODES)}")
+    return mode  # type: ignore[return-value]
+
+
+def plan_replay(
+    workflow: Workflow, node_executions: Iterable[NodeExecution], mode: ReplayMode = "from-failure"
+) -> ReplayPlan:
+    """Which top-level nodes of ``workflow`` a replay reuses, which run, and what reuse saves.
+
+    ``rerun`` reuses nothing.  ``from-failure`` reuses every node that succeeded
+    and whose feeders are all reused; the failed, terminated, unfinished and
+    downstream nodes run.
+    """
+    if check_mode(mode) == "rerun":
+        return ReplayPlan(rerun=_topological(workflow), mode="rerun")
     last: dict[str, NodeExecution] = {}
     for execution in node_executions:
         if execution.metadata.get("container_id") is None:
@@ -53,7 +74,11 @@ def plan_replay(workflow: Workflow, node_executions: Iterable[NodeExecution]) ->
                 "id": record.id,
                 "outputs": record.outputs,
                 "edge_handle": record.metadata.get("edge_handle", "source"),
+                "elapsed_time": record.elapsed_time,
+                "total_tokens": _tokens(record.metadata),
             }
+            plan.saved_time_s += record.elapsed_time
+            plan.saved_tokens += _tokens(record.metadata)
         else:
             plan.rerun.append(node_id)
     return plan
@@ -84,6 +109,11 @@ def replay_workflow(
         reused=reused,
         **options,
     )
+
+
+def _tokens(metadata: Mapping[str, Any]) -> int:
+    value = metadata.get("total_tokens", 0)
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 def _topological(workflow: Workflow) -> list[str]:

@@ -45,6 +45,20 @@ def find_run_ids(engine: Engine, prefix: str, limit: int = 10) -> list[str]:
         return list(conn.scalars(stmt))
 
 
+def replays_of(engine: Engine, run_ids: list[str]) -> list[WorkflowExecution]:
+    """The runs that replay one of ``run_ids`` (their ``replay_of``), without graph snapshots."""
+    if not run_ids:
+        return []
+    stmt = (
+        select(WorkflowRunRow)
+        .where(WorkflowRunRow.replay_of.in_(run_ids))
+        .order_by(WorkflowRunRow.started_at)
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(stmt).all()
+    return [_run_from_row(r, None) for r in rows]
+
+
 def _filtered(stmt: Select[Any], query: RunQuery) -> Select[Any]:
     if query.statuses:
         stmt = stmt.where(WorkflowRunRow.status.in_(query.statuses))

@@ -1,0 +1,116 @@
+"""The one background thread of a Flowdeck: heartbeats for its runs, sweeps for orphans.
+
+Every ``beat_interval_s`` it refreshes the heartbeat of all runs this owner has
+(one ``UPDATE``; skipped while it has none), and every ``sweep_interval_s`` it
+marks the running runs whose owner died as failed, interrupted.  Errors are
+logged and retried on the next tick; the thread never stops a run.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from sqlalchemy import Engine
+
+from engine.control.identity import STALE_AFTER_S, OwnerIdentity, pid_alive
+from engine.persistence.sql import orphan_sweep, run_owners
+
+log = logging.getLogger(__name__)
+
+BEAT_INTERVAL_S = 2.0
+SWEEP_INTERVAL_S = 3.0
+
+
+class ControlKeeper:
+    def __init__(
+        self,
+        engine: Engine,
+        identity: OwnerIdentity,
+        *,
+        beat_interval_s: float = BEAT_INTERVAL_S,
+        sweep_interval_s: float = SWEEP_INTERVAL_S,
+        stale_after_s: float = STALE_AFTER_S,
+        on_swept: Callable[[list[str]], None] | None = None,
+    ) -> None:
+        if beat_interval_s >= stale_after_s:
+            raise ValueError(f"beat interval ({beat_interval_s} s) must be shorter than {stale_after_s} s")
+        self._engine = engine
+        self.identity = identity
+        self._beat_interval = beat_interval_s
+        self._sweep_interval = sweep_interval_s
+        self._stale_after = stale_after_s
+        self._on_swept = on_swept
+        self._owned: set[str] = set()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._failing = False
+
+    # ------------------------------------------------------------ ownership
+    def own(self, run_id: str) -> None:
+        with self._lock:
+            self._owned.add(run_id)
+
+    def disown(self, run_id: str) -> None:
+        with self._lock:
+            self._owned.discard(run_id)
+
+    @property
+    def owned(self) -> frozenset[str]:
+        with self._lock:
+            return frozenset(self._owned)
+
+    # ------------------------------------------------------------- the work
+    def beat(self) -> int:
+        if not self.owned:
+            return 0
+        return run_owners.beat(self._engine, self.identity.owner_id)
+
+    def sweep(self) -> list[str]:
+        return orphan_sweep.sweep_orphans(
+            self._engine, host=self.identity.host, pid_alive=pid_alive, stale_after_s=self._stale_after
+        )
+
+    # ----------------------------------------------------------- the thread
+    def start(self) -> None:
+        with self._lock:
+            if self._thread is not None or self._stop.is_set():
+                return
+            self._thread = threading.Thread(target=self._loop, name="flowdeck-control", daemon=True)
+            self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+
+    def _loop(self) -> None:
+        tick = min(self._beat_interval, self._sweep_interval)
+        since_beat = since_sweep = 0.0
+        self._tick(sweep=True)
+        while not self._stop.wait(tick):
+            since_beat += tick
+            since_sweep += tick
+            if since_beat >= self._beat_interval or since_sweep >= self._sweep_interval:
+                swept = since_sweep >= self._sweep_interval
+                self._tick(sweep=swept)
+                since_beat = 0.0
+                since_sweep = 0.0 if swept else since_sweep
+
+    def _tick(self, *, sweep: bool) -> None:
+        try:
+            self.beat()
+            swept = self.sweep() if sweep else []
+        except Exception as exc:  # the database is away: try again next tick
+            if not self._failing:
+                log.warning("flowdeck control thread: %s: %s", type(exc).__name__, exc)
+                self._failing = True
+            return
+        self._failing = False
+        if swept:
+            log.warning("marked %d run(s) whose owner died as failed (interrupted): %s", len(swept), swept)
+            if self._on_swept is not None:
+                self._on_swept(swept)
