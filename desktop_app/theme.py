@@ -155,6 +155,8 @@ Z_BADGE = 20.0
 
 #: below this zoom level the canvas hides node text (level of detail)
 TEXT_MIN_SCALE = 0.45
+#: below this zoom level the canvas hides edges too (sub-pixel lines; a fitted 1,000-node graph)
+EDGE_MIN_SCALE = 0.12
 
 #: a running node's animated border starts only after this delay (no flicker on fast nodes)
 RUNNING_ANIMATION_DELAY_MS = 300

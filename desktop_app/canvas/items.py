@@ -109,9 +109,14 @@ class NodeItem(QGraphicsItem):
         self.running_since: float | None = None  # monotonic seconds, for the delayed animation
         self.phase = -1.0  # dash offset of the running border; < 0 = not animating
         self.w, self.h = box.rect.w, box.rect.h
+        m = _RING + 2.0
+        self._bounds = QRectF(-m, -m, self.w + 2 * m, self.h + 2 * m)
         self.setPos(box.rect.x, box.rect.y)
         self.setZValue(theme.Z_NODE)
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)  # clicks and drags go to the view
+        # a card is small: caching its pixels means a repaint of the scene only re-runs paint()
+        # for the cards whose state changed (measured in benchmarks/gui_canvas.py)
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         glyph, label = TYPE_LABELS.get(box.node_type, ("•", box.node_type))
         self.glyph, self.type_label = glyph, label
         self._title = self._elided_title()
@@ -158,8 +163,7 @@ class NodeItem(QGraphicsItem):
         return PORTS_TOP + index * PORT_SPACING
 
     def boundingRect(self) -> QRectF:
-        m = _RING + 2.0
-        return QRectF(-m, -m, self.w + 2 * m, self.h + 2 * m)
+        return self._bounds
 
     def _meta(self) -> str:
         parts = [self.type_label] if not self.box.title.lower().startswith(self.type_label.lower()) else []
@@ -245,10 +249,10 @@ class NodeItem(QGraphicsItem):
         painter.setBrush(self.style.port_brush)
         if self.box.node_type != "start":
             painter.drawEllipse(QPointF(0.0, self._port_row_y()), _PORT, _PORT)
-        if self.box.node_type == "end":
-            return
         labelled = len(self.box.handles) > 1
         for handle, label in zip(self.box.handles, self.box.handle_labels, strict=True):
+            if not labelled and handle not in self.box.wired:
+                continue  # a node nothing follows shows no out-port
             y = self._handle_y(handle)
             painter.drawEllipse(QPointF(self.w, y), _PORT, _PORT)
             if labelled and label:

@@ -65,6 +65,7 @@ class NodeBox:
     parent_id: str | None
     handles: tuple[str, ...]  # source handles, top to bottom on the right side
     handle_labels: tuple[str, ...]
+    wired: frozenset[str]  # handles some edge leaves from
     fail_branch: bool  # error_strategy == "fail-branch"
 
     @property
@@ -226,6 +227,7 @@ class _Level:
             parent_id=self.parent_id,
             handles=tuple(handles),
             handle_labels=tuple(labels),
+            wired=frozenset(used),
             fail_branch=getattr(spec.data, "error_strategy", None) == "fail-branch",
         )
 

@@ -6,7 +6,7 @@ import time
 from collections.abc import Mapping
 
 from PySide6.QtCore import QObject, QTimer, Slot
-from PySide6.QtWidgets import QGraphicsScene
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
 from desktop_app import theme
 from desktop_app.canvas.edges import ENDED_STATES, EdgeItem, edge_state
@@ -18,7 +18,7 @@ from engine.graph import Workflow
 
 ANIMATION_INTERVAL_MS = 60
 _DASH_STEP = 1.5
-_SCENE_MARGIN = 60.0
+_SCENE_MARGIN = 1500.0  # room to pan past the graph (an open canvas, not a clipped page)
 
 
 class RunningAnimator(QObject):
@@ -68,6 +68,7 @@ class GraphScene(QGraphicsScene):
         self._in: dict[str, list[str]] = {}
         self._out: dict[str, list[str]] = {}
         self.animator = RunningAnimator(self)
+        self.edge_level = 2  # 0 hidden, 1 cached, 2 drawn
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
         self.setBackgroundBrush(style.background)
         self._build()
@@ -134,6 +135,20 @@ class GraphScene(QGraphicsScene):
             self.edges[edge_id].set_state(state)
 
     # ------------------------------------------------------------- looks
+    def set_zoom(self, scale: float) -> None:
+        """Level of detail for edges: hidden below theme.EDGE_MIN_SCALE, cached as (then small) pixmaps
+        below theme.TEXT_MIN_SCALE, drawn directly when zoomed in (a cached long edge would be megabytes)."""
+        level = 0 if scale < theme.EDGE_MIN_SCALE else (1 if scale < theme.TEXT_MIN_SCALE else 2)
+        if level == self.edge_level:
+            return
+        self.edge_level = level
+        mode = (
+            QGraphicsItem.CacheMode.DeviceCoordinateCache if level == 1 else QGraphicsItem.CacheMode.NoCache
+        )
+        for edge in self.edges.values():
+            edge.setVisible(level > 0)
+            edge.setCacheMode(mode)
+
     def set_style(self, style: CanvasStyle) -> None:
         if style is self.style:
             return

@@ -89,7 +89,6 @@ class GraphView(QGraphicsView):
             self._graph.itemsBoundingRect().adjusted(-24, -24, 24, 24), Qt.AspectRatioMode.KeepAspectRatio
         )
         self._clamp_zoom()
-        self.minimap.sync()
 
     def select_node(self, node_id: str) -> None:
         item = self._graph.nodes.get(node_id) if self._graph is not None else None
@@ -149,6 +148,22 @@ class GraphView(QGraphicsView):
         if scale < MIN_SCALE or scale > MAX_SCALE:
             factor = min(MAX_SCALE, max(MIN_SCALE, scale)) / scale
             self.scale(factor, factor)
+        self._zoom_changed()
+
+    def _zoom_changed(self) -> None:
+        if self._graph is not None:
+            self._graph.set_zoom(self.zoom())
+        self.minimap.sync()
+
+    def _scale_at(self, factor: float, pos: QPoint) -> None:
+        """Zoom keeping the scene point under ``pos`` (viewport coordinates) where it is."""
+        anchored = self.mapToScene(pos)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
+        self.scale(factor, factor)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        drift = self.mapFromScene(anchored) - pos
+        self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() + drift.x())
+        self.verticalScrollBar().setValue(self.verticalScrollBar().value() + drift.y())
 
     def _node_at(self, pos: QPoint) -> NodeItem | None:
         for item in self.items(pos):
@@ -167,8 +182,8 @@ class GraphView(QGraphicsView):
         target = min(MAX_SCALE, max(MIN_SCALE, scale * WHEEL_STEP**delta))
         factor = target / scale
         if abs(factor - 1.0) > 1e-6:
-            self.scale(factor, factor)  # anchored under the mouse (transformationAnchor)
-            self.minimap.sync()
+            self._scale_at(factor, event.position().toPoint())
+            self._zoom_changed()
         event.accept()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:

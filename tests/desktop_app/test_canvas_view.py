@@ -6,7 +6,7 @@ import time
 
 import pytest
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QImage, QPainter
+from PySide6.QtGui import QColor, QImage, QPainter, QWheelEvent
 from PySide6.QtWidgets import QApplication
 
 from desktop_app import theme
@@ -183,23 +183,42 @@ def test_the_same_graph_twice_reuses_its_laid_out_scene(
     assert view.graph_scene is scene
 
 
-def test_wheel_zoom_is_clamped_and_fit_shows_the_whole_graph(qtbot, view: GraphView) -> None:  # type: ignore[no-untyped-def]
-    from PySide6.QtGui import QWheelEvent
-
-    view.set_workflow(load_workflow(SAMPLE))
-    for _ in range(60):
+def zoom_in(view: GraphView, notches: int, at: QPointF | None = None) -> None:
+    """Turn the mouse wheel over the viewport (negative notches zoom out)."""
+    at = at or QPointF(view.viewport().width() / 2, view.viewport().height() / 2)
+    for _ in range(abs(notches)):
         event = QWheelEvent(
-            QPointF(600, 350),
-            view.viewport().mapToGlobal(QPointF(600, 350)),
+            at,
+            view.viewport().mapToGlobal(at),
             QPoint(0, 0),
-            QPoint(0, 120),
+            QPoint(0, 120 if notches > 0 else -120),
             Qt.MouseButton.NoButton,
             Qt.KeyboardModifier.NoModifier,
             Qt.ScrollPhase.NoScrollPhase,
             False,
         )
         QApplication.sendEvent(view.viewport(), event)
+
+
+def test_wheel_zoom_is_anchored_under_the_mouse_and_clamped(view: GraphView) -> None:
+    view.set_workflow(load_workflow(SAMPLE))
+    view.resetTransform()
+    at = QPointF(center_of(view, "summarise"))
+    under = view.mapToScene(at.toPoint())
+    zoom_in(view, 3, at)
+    assert view.zoom() > 1.5
+    assert (
+        view.mapToScene(at.toPoint()) - under
+    ).manhattanLength() < 4 / view.zoom() + 1  # the point stayed put
+    zoom_in(view, 60)
     assert view.zoom() == pytest.approx(3.0)
+    zoom_in(view, -200)
+    assert view.zoom() == pytest.approx(0.03)
+
+
+def test_fit_shows_the_whole_graph_and_hides_the_minimap(view: GraphView) -> None:
+    view.set_workflow(load_workflow(SAMPLE))
+    zoom_in(view, 10)
     view.fit()
     assert view.visible_scene_rect().contains(view.graph_scene.itemsBoundingRect())  # type: ignore[union-attr]
     assert not view.minimap.isVisible()  # everything is in sight
@@ -262,4 +281,12 @@ def test_a_thousand_node_bare_graph_fits_in_view(view: GraphView) -> None:
     view.fit()
     QApplication.processEvents()
     assert view.zoom() < theme.TEXT_MIN_SCALE  # zoomed out: the level of detail hides text
-    assert view.visible_scene_rect().contains(view.graph_scene.itemsBoundingRect())  # type: ignore[union-attr]
+    scene = view.graph_scene
+    assert scene is not None
+    assert view.visible_scene_rect().contains(scene.itemsBoundingRect())
+    assert view.minimap.isHidden()
+    assert view.zoom() < theme.EDGE_MIN_SCALE and not any(e.isVisible() for e in scene.edges.values())
+    view.resetTransform()
+    zoom_in(view, notches=1)
+    assert all(e.isVisible() for e in scene.edges.values())  # 100 % and above: edges are drawn
+    assert view.minimap.isVisible()  # most of the graph is out of sight
