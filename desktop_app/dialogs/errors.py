@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
@@ -17,10 +19,10 @@ def show_error(parent: QWidget | None, title: str, message: str, details: str = 
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Critical)
     box.setWindowTitle(title)
-    box.setText(message)
+    box.setText(mask_secrets(message))
     box.setTextFormat(Qt.TextFormat.PlainText)
     if details:
-        box.setDetailedText(details)
+        box.setDetailedText(mask_secrets(details))
     box.setStandardButtons(QMessageBox.StandardButton.Close)
     box.setEscapeButton(QMessageBox.StandardButton.Close)
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -29,8 +31,21 @@ def show_error(parent: QWidget | None, title: str, message: str, details: str = 
     return box
 
 
+_URL_PASSWORD = re.compile(r"(\w[\w+.-]*://[^\s:/@]*):[^\s@/]+@")
+
+
+def mask_secrets(text: str) -> str:
+    """Passwords inside URLs anywhere in ``text`` -> ``***`` (errors often echo the URL)."""
+    return _URL_PASSWORD.sub(r"\1:***@", text)
+
+
 def describe_error(exc: BaseException, source: str = "") -> str:
-    """One paragraph for an exception, naming the file / node / field when the error knows them."""
+    """One paragraph for an exception, naming the file / node / field when the error knows them;
+    passwords in URLs are masked."""
+    return mask_secrets(_describe(exc, source))
+
+
+def _describe(exc: BaseException, source: str) -> str:
     if isinstance(exc, DslError):  # renders "file: node 'x': field 'y': message" itself
         return str(exc) if exc.source or not source else f"{source}: {exc}"
     if isinstance(exc, FileNotFoundError):

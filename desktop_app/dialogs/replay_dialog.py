@@ -214,7 +214,7 @@ class ReplayDialog(QDialog):
                     spec.title if spec else node_id,
                     spec.type if spec else "",
                     "reused" if reused else "runs",
-                    record.status if record else "not reached",
+                    _original_status(record, reused, bool(records_by_node)),
                     f"{saved:.2f} s" if saved is not None else "",
                 ]
             )
@@ -223,14 +223,16 @@ class ReplayDialog(QDialog):
             item.setText(2, f"{style.glyph if reused else '▶'}  {'reused' if reused else 'runs'}")
             item.setData(2, Qt.ItemDataRole.UserRole, "reused" if reused else "runs")
             item.setForeground(2, QColor(style.border))
-            if record is not None:
-                item.setForeground(3, QColor(pal.state(record.status).border))
+            if item.text(3) in theme_states(pal):
+                item.setForeground(3, QColor(pal.state(item.text(3)).border))
             self._table.addTopLevelItem(item)
-        seconds, tokens = _savings(plan, self._records)
+        saved = _savings(plan, self._records)
         n_reused, n_runs = len(plan.reused), len(plan.rerun)
         text = f"↺ {n_reused} node{'s' * (n_reused != 1)} reused · ▶ {n_runs} will run"
-        if n_reused:
-            text += f" · the reuse saves {seconds:.1f} s and {tokens:,} tokens"
+        if n_reused and saved is not None:
+            text += f" · the reuse saves {saved[0]:.1f} s and {saved[1]:,} tokens"
+        elif n_reused:
+            text += " · time and tokens saved: unknown (the original's records are not loaded)"
         self._savings.setText(text)
         self._update_buttons()
         self.plan_shown.emit(True)
@@ -263,6 +265,18 @@ class ReplayDialog(QDialog):
         return sorted(planned, key=lambda n: nodes[n].position if n in nodes else origin)
 
 
+def theme_states(pal: Any) -> dict[str, Any]:
+    return pal.states
+
+
+def _original_status(record: NodeExecution | None, reused: bool, have_records: bool) -> str:
+    if record is not None:
+        return record.status
+    if reused:
+        return "succeeded"  # only what succeeded is reused
+    return "not reached" if have_records else "—"
+
+
 def _elapsed_of(entry: dict[str, Any] | None, records: dict[str, NodeExecution]) -> float | None:
     if not entry:
         return None
@@ -282,12 +296,18 @@ def _tokens_of(entry: dict[str, Any], records: dict[str, NodeExecution]) -> int:
     return int(tokens) if isinstance(tokens, int | float) else 0
 
 
-def _savings(plan: ReplayPlan, records: dict[str, NodeExecution]) -> tuple[float, int]:
-    """``(seconds, tokens)`` the reuse saves: the plan's own figures, else summed from the records."""
+def _savings(plan: ReplayPlan, records: dict[str, NodeExecution]) -> tuple[float, int] | None:
+    """``(seconds, tokens)`` the reuse saves: the plan's own figures, else summed from the
+    original's records; ``None`` when neither is at hand (never a made-up zero)."""
     seconds = getattr(plan, "saved_time_s", None)
     tokens = getattr(plan, "saved_tokens", None)
+    known = all(_elapsed_of(e, records) is not None for e in plan.reused.values())
     if not isinstance(seconds, int | float):
+        if not known:
+            return None
         seconds = sum(_elapsed_of(e, records) or 0.0 for e in plan.reused.values())
     if not isinstance(tokens, int):
+        if not known:
+            return None
         tokens = sum(_tokens_of(e, records) for e in plan.reused.values())
     return float(seconds), int(tokens)

@@ -107,3 +107,29 @@ def test_show_error_names_the_place(qtbot, tmp_path) -> None:
     qtbot.addWidget(box)
     assert box.isVisible() and box.text() == message and box.detailedText() == "trace"
     assert describe_error(FileNotFoundError(2, "No such file", "x.yml")) == "x.yml: file not found"
+
+
+def test_keyboard_enter_confirms_and_escape_cancels(qtbot) -> None:
+    from PySide6.QtCore import Qt
+
+    dialog = TerminateDialog(_run(), [])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    with qtbot.waitSignal(dialog.rejected, timeout=2000):
+        qtbot.keyClick(dialog.reason_edit(), Qt.Key.Key_Escape)
+    again = TerminateDialog(_run(), ["Load orders"])
+    qtbot.addWidget(again)
+    again.show()
+    qtbot.waitExposed(again)
+    qtbot.keyClicks(again.reason_edit(), "x")
+    with qtbot.waitSignal(again.accepted, timeout=2000):
+        qtbot.keyClick(again.reason_edit(), Qt.Key.Key_Return)
+    assert again.reason() == "x"  # the selected default was replaced by what was typed
+
+
+def test_errors_mask_passwords_in_urls() -> None:
+    from desktop_app.dialogs.errors import describe_error
+
+    text = describe_error(ConnectionError("cannot reach postgresql+psycopg://ops:hunter2@db:5432/x"))
+    assert "hunter2" not in text and "ops:***@db:5432/x" in text
