@@ -10,7 +10,10 @@
 ``events``, ``history``, ``terminate``, ``pause``, ``resume``, ``wait_paused``,
 ``wait``, ``status``); its state lives in Redis, so any process can build one from a
 run id.  A run whose owner died before it ended waits no further: :meth:`wait` returns
-it ``failed`` with an ``interrupted`` error.
+it ``failed`` with an ``interrupted`` error, and :meth:`events` ends with that failed event
+(the first process to notice the dead owner writes it to the stream, see
+:mod:`engine.remote.orphans`).  A broker that is down or does not answer makes
+:func:`start_remote` raise :class:`BrokerUnavailable` within a few seconds.
 """
 
 from __future__ import annotations
@@ -34,21 +37,28 @@ from engine.events import (
     RunPausedEvent,
     RunResumedEvent,
     RunStartedEvent,
+    is_terminal,
 )
 from engine.graph import Workflow
 from engine.lifecycle.cycle_manager import WorkflowCycleManager
 from engine.remote.command_channel import RedisCommandChannel
 from engine.remote.event_stream import RedisEventWatcher, decode_entry, read_history
-from engine.remote.heartbeat import mark_queued, run_liveness
-from engine.remote.keys import events_key, redis_client
+from engine.remote.heartbeat import DEFAULT_QUEUED_TTL_S, run_liveness
+from engine.remote.keys import ACTIVE_RUNS_KEY, events_key, heartbeat_key, redis_client
+from engine.remote.orphans import INTERRUPTED, is_interrupted_event, mark_interrupted
 from engine.remote.tasks import RUN_QUEUE, RUN_TASK
 from engine.run import RunResult, WorkflowSource, result_from_terminal
 from engine.scheduler.commands import CommandSender
 from engine.scheduler.mocks import load_mocks
-from engine.settings import Settings
+from engine.settings import Settings, mask_url
 
-INTERRUPTED = "interrupted: the run's owner stopped before the run ended"
+__all__ = ["INTERRUPTED", "BrokerUnavailable", "RemoteRunHandle", "start_remote"]
+
 _LIVENESS_CHECK_S = 1.0  # how long the stream may be quiet before asking whether the owner lives
+
+
+class BrokerUnavailable(ConnectionError):
+    """The run could not be sent: the broker (or the run's Redis) is down or does not answer."""
 
 
 class _Discard:
@@ -76,9 +86,40 @@ class RemoteRunHandle(CommandSender):
     def events(self, timeout: float | None = None) -> Iterator[EngineEvent]:
         """Every event of the run from the first, live; ends after the terminal one.
 
-        ``timeout``: seconds without an event before TimeoutError.
+        A run whose owner died ends with a ``run_failed`` event whose error starts with
+        ``interrupted`` (a paused run whose owner died just ends).  ``timeout``: seconds
+        without an event before TimeoutError.
         """
-        return self.watcher().events(timeout)
+        watcher = self.watcher()
+        quiet_since = time.monotonic()
+        while True:
+            chunk = _LIVENESS_CHECK_S
+            if timeout is not None:
+                left = timeout - (time.monotonic() - quiet_since)
+                if left <= 0:
+                    raise TimeoutError(f"no event from run {self.run_id} within {timeout} s")
+                chunk = min(chunk, left)
+            seen = watcher.last_seq
+            try:
+                yield from watcher.events(chunk)
+                return  # the terminal event was the last one
+            except TimeoutError:
+                pass
+            if watcher.last_seq != seen:
+                quiet_since = time.monotonic()
+            if self._close_if_orphaned() == "gone":
+                return
+
+    def _close_if_orphaned(self) -> str:
+        """``alive``, ``closed`` (the stream now ends with an interrupted event), ``gone`` (paused orphan)."""
+        try:
+            if run_liveness(self.redis, self.run_id) != "stale":
+                return "alive"
+            if mark_interrupted(self.redis, self.run_id) is not None:
+                return "closed"
+            return "alive" if run_liveness(self.redis, self.run_id) != "stale" else "gone"
+        except redis.RedisError:
+            return "alive"  # cannot tell while Redis is away
 
     def history(self) -> list[EngineEvent]:
         """The events so far (does not wait)."""
@@ -93,6 +134,8 @@ class RemoteRunHandle(CommandSender):
             if isinstance(event, RunStartedEvent | RunResumedEvent | RunPausedEvent | RunEndedEvent):
                 latest = event
                 break
+        if is_interrupted_event(latest):
+            return "interrupted"
         if isinstance(latest, RunEndedEvent | RunPausedEvent):
             if isinstance(latest, RunPausedEvent) and run_liveness(self.redis, self.run_id) == "stale":
                 return "interrupted"
@@ -122,25 +165,18 @@ class RemoteRunHandle(CommandSender):
         return self._result(seen, None)
 
     def _follow(self, deadline: float | None, timeout: float | None) -> Iterator[EngineEvent]:
-        """Events from the first until the terminal one, or until the owner is found dead."""
-        watcher = self.watcher()
-        while True:
-            chunk = _LIVENESS_CHECK_S
-            if deadline is not None:
-                chunk = min(chunk, deadline - time.monotonic())
-                if chunk <= 0:
-                    raise TimeoutError(f"run {self.run_id} did not get there within {timeout} s")
-            try:
-                yield from watcher.events(chunk)
-                return  # the terminal event was the last one
-            except TimeoutError:
-                pass
-            try:
-                stale = run_liveness(self.redis, self.run_id) == "stale"
-            except redis.RedisError:
-                continue  # cannot tell while Redis is away
-            if stale:
-                return
+        """Events from the first until the terminal one (or the end of a paused orphan)."""
+        late = TimeoutError(f"run {self.run_id} did not get there within {timeout} s")
+        left = None if deadline is None else deadline - time.monotonic()
+        if left is not None and left <= 0:
+            raise late
+        try:
+            for event in self.events(left):
+                yield event
+                if deadline is not None and time.monotonic() > deadline and not is_terminal(event):
+                    raise late
+        except TimeoutError as exc:
+            raise late from exc
 
     def _result(self, events: list[EngineEvent], ended: RunEndedEvent | None) -> RunResult:
         manager = None
@@ -225,12 +261,41 @@ def start_remote(
     )
     run_id = run_id or str(uuid.uuid4())
     payload = run_payload(wf, run_id, inputs, system, load_mocks(mocks), snapshot=snapshot, options=options)
-    mark_queued(client, run_id)
+    try:
+        _register_queued(client, run_id)
+    except redis.RedisError as exc:
+        raise BrokerUnavailable(
+            f"cannot send run {run_id}: the broker at {mask_url(broker)} (also the run's Redis) "
+            f"is unreachable or does not answer: {type(exc).__name__}: {exc}"
+        ) from exc
     own_app = app is None
     sender = create_run_app(broker, socket_timeout_s=timeout) if app is None else app
     try:
         sender.send_task(RUN_TASK, args=[payload], queue=RUN_QUEUE)
+    except Exception as exc:  # kombu's OperationalError, a socket timeout, ...
+        _forget_queued(client, run_id)
+        raise BrokerUnavailable(
+            f"cannot send run {run_id} to the broker at {mask_url(broker)}: {type(exc).__name__}: {exc}"
+        ) from exc
     finally:
         if own_app:
             sender.close()
     return RemoteRunHandle(client, run_id, workflow=wf)
+
+
+def _register_queued(client: redis.Redis, run_id: str) -> None:
+    """The run counts as alive (queued) and joins the active runs a sweeper looks at."""
+    pipe = client.pipeline(transaction=True)
+    pipe.set(heartbeat_key(run_id), f"queued:{time.time():.3f}", px=int(DEFAULT_QUEUED_TTL_S * 1000), nx=True)
+    pipe.zadd(ACTIVE_RUNS_KEY, {run_id: time.time()})
+    pipe.execute()
+
+
+def _forget_queued(client: redis.Redis, run_id: str) -> None:
+    try:
+        pipe = client.pipeline(transaction=True)
+        pipe.delete(heartbeat_key(run_id))
+        pipe.zrem(ACTIVE_RUNS_KEY, run_id)
+        pipe.execute()
+    except redis.RedisError:
+        pass  # the queued marker expires by itself; a sweep drops the active entry

@@ -5,6 +5,9 @@ Every key of one run shares the prefix ``flowdeck:run:{run_id}:``:
 - ``commands``  — a list of JSON commands (terminate / pause / resume);
 - ``events``    — a Stream of JSON events, one entry per event (field ``event``);
 - ``heartbeat`` — a string with a TTL, kept alive by the run's owner.
+
+and ``flowdeck:runs:active`` is a sorted set of the remote runs sent and not yet
+ended (score: when they were sent), so a sweeper finds orphans without a database.
 """
 
 from __future__ import annotations
@@ -16,6 +19,9 @@ from redis.retry import Retry
 KEY_PREFIX = "flowdeck:run:"
 #: how long the keys of a run outlive it (seconds); refreshed on every write
 DEFAULT_KEY_TTL_S = 7 * 24 * 3600
+#: how long the keys of a run are kept once its terminal event is in the stream (seconds)
+ENDED_KEY_TTL_S = 24 * 3600
+ACTIVE_RUNS_KEY = "flowdeck:runs:active"
 
 
 def commands_key(run_id: str) -> str:

@@ -150,7 +150,7 @@ def test_commands_still_reach_the_remote_run_after_a_redis_restart(
     assert (result.status, result.error) == ("terminated", "after the outage")
 
 
-def test_a_run_whose_worker_dies_goes_stale_and_wait_reports_it_interrupted(
+def test_a_run_whose_worker_dies_is_closed_interrupted_by_the_first_waiter(
     run_worker: CeleryWorkerProcess, remote_settings: Settings
 ) -> None:
     wf, mocks = slow_chain(delay_ms=30_000, length=2)
@@ -171,5 +171,12 @@ def test_a_run_whose_worker_dies_goes_stale_and_wait_reports_it_interrupted(
     result = handle.wait(10)
     assert time.monotonic() - began < 4
     assert (result.status, result.error) == ("failed", INTERRUPTED)
-    assert stale_runs(handle.redis, [run_id]) == [run_id]
+    # wait() closed the stream with the interrupted event: the run has ended for everyone
+    assert stale_runs(handle.redis, [run_id]) == []
+    assert run_liveness(handle.redis, run_id) == "ended"
     assert handle.status == "interrupted"
+    events = handle.history()
+    assert_complete(events)
+    assert (events[-1].name, events[-1].error) == ("run_failed", INTERRUPTED)
+    watched = list(RemoteRunHandle(handle.redis, run_id).events(timeout=5))  # another watcher ends too
+    assert [e.seq for e in watched] == [e.seq for e in events]
