@@ -1,8 +1,11 @@
 """The ``flowdeck`` command line (typer + rich).
 
 Each group of commands lives in its own module and registers itself on
-:data:`app`: ``run`` (run.py), ``runs``/``show``/``db`` (records.py),
-``worker`` (worker.py), ``check`` (check.py).
+:data:`app`: ``run`` (run.py), ``watch``/``terminate``/``pause``/``resume``
+(control.py), ``replay`` (replay.py), ``runs``/``show``/``db`` (records.py), ``worker`` (worker.py),
+``check`` (check.py).  Command modules import only typer and rich at the top;
+the engine, SQLAlchemy, Alembic and Celery are imported inside the commands, so
+``flowdeck --help`` starts in a fraction of a second.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ app = typer.Typer(
     add_completion=False,
 )
 
-for _module in ("run", "records", "worker", "check"):
+for _module in ("run", "control", "replay", "records", "worker", "check"):
     try:
         importlib.import_module(f"engine.cli.{_module}")
     except ModuleNotFoundError as exc:  # a command group not written yet

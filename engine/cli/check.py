@@ -9,19 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from engine.cli import app
-from engine.dsl import load_workflow
-from engine.errors import DslError
-from engine.graph import Workflow
-from engine.nodes.services import Services
+
+if TYPE_CHECKING:
+    from engine.graph import Workflow
+    from engine.nodes.services import Services
 
 MODEL_NODE_TYPES = frozenset({"llm", "question-classifier", "parameter-extractor"})
 RETRIEVAL_NODE_TYPES = frozenset({"knowledge-retrieval", "knowledge-retrieval-v2"})
@@ -72,6 +71,12 @@ def check(
     workflow: Annotated[Path, typer.Argument(help="A Dify DSL file (YAML).")],
 ) -> None:
     """List the models, tools and retrievers WORKFLOW needs and whether each is available."""
+    from pydantic import ValidationError
+
+    from engine.dsl import load_workflow
+    from engine.errors import DslError
+    from engine.nodes.services import Services
+
     try:
         loaded = load_workflow(workflow)
     except DslError as exc:
@@ -85,9 +90,9 @@ def check(
     requirements = workflow_requirements(loaded, services)
     console = Console()
     if not requirements:
-        console.print(f"{loaded.name}: needs no models, tools or retrievers")
+        console.print(Text(f"{loaded.name}: needs no models, tools or retrievers"))
         raise typer.Exit(0)
-    table = Table(title=f"{loaded.name}: external requirements")
+    table = Table(title=Text(f"{loaded.name}: external requirements"))
     for column in ("kind", "name", "status", "nodes", "detail"):
         table.add_column(column, overflow="fold")
     for req in requirements:

@@ -1,58 +1,30 @@
 """``flowdeck runs``, ``flowdeck show RUN_ID`` and ``flowdeck db upgrade``.
 
 The database URL comes from :class:`engine.settings.Settings` and is only ever
-printed masked.  An unknown or ambiguous run id exits with code 2.
+printed masked.  An unknown or ambiguous run id exits with code 2, a database
+that cannot be opened with code 4.  Names, titles and errors are the user's
+text: they are printed as :class:`rich.text.Text`, never as markup.
 """
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
 
 from engine.cli import app
+from engine.cli.output import EXIT_BAD_INPUT, dumps, fail, out_console, storage_unreachable
 from engine.cli.theme import STATUS_STYLE
-from engine.lifecycle.records import NodeExecution, RunStatus, WorkflowExecution
-from engine.persistence.protocols import RunQuery
-from engine.persistence.sql import SqlRunStore, open_run_store, upgrade_database
-from engine.persistence.sql.database import create_engine_for, current_revision
-from engine.settings import Settings, mask_url
+
+if TYPE_CHECKING:
+    from engine.lifecycle.records import NodeExecution, WorkflowExecution
+    from engine.persistence.sql import SqlRunStore
 
 db_app = typer.Typer(help="Manage the run-record database.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-
-
-def _out() -> Console:
-    # piped output (scripts, tests) gets a wide page instead of rich's 80 columns
-    console = Console(highlight=False)
-    return console if console.is_terminal else Console(highlight=False, width=200)
-
-
-def _fail(message: str, code: int = 1) -> NoReturn:
-    Console(stderr=True, highlight=False).print(f"[red]error:[/red] {message}")
-    raise typer.Exit(code)
-
-
-def _safe_error(exc: Exception, url: str) -> str:
-    """The error text without the URL's password."""
-    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-    password = make_url(url).password
-    return text.replace(str(password), "***") if password else text
-
-
-def _open() -> SqlRunStore:
-    url = Settings().database_url
-    try:
-        return open_run_store(url)
-    except (SQLAlchemyError, OSError) as exc:
-        _fail(f"cannot open the database {mask_url(url)}: {_safe_error(exc, url)}")
 
 
 def _when(ts: float | None) -> str:
@@ -71,7 +43,7 @@ def _status(status: str) -> Text:
 
 def _table(title: str, columns: list[tuple[str, str]]) -> Table:
     """A table with ``(name, justify)`` columns that fold long cells."""
-    table = Table(title=title)
+    table = Table(title=Text(title))
     for column, justify in columns:
         table.add_column(column, justify=justify, overflow="fold")  # type: ignore[arg-type]
     return table
@@ -87,15 +59,20 @@ def runs_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """List recorded runs, newest first."""
+    from engine.cli.context import load_settings, open_store, read
+    from engine.lifecycle.statuses import RunStatus
+    from engine.persistence.protocols import RunQuery
+
     if status is not None and status not in RunStatus.ALL:
         raise typer.BadParameter(f"must be one of {', '.join(sorted(RunStatus.ALL))}", param_hint="--status")
-    store = _open()
+    settings = load_settings()
+    store = open_store(settings)
     try:
         query = RunQuery(status=status, workflow_id=workflow, text=search, limit=limit, page=page)
-        result = store.list_runs(query)
+        result = read(store, settings.database_url, lambda s: s.list_runs(query))
         if workflow is not None and result.total == 0:  # not an id: try it as a name
-            query = RunQuery(status=status, workflow_name=workflow, text=search, limit=limit, page=page)
-            result = store.list_runs(query)
+            by_name = RunQuery(status=status, workflow_name=workflow, text=search, limit=limit, page=page)
+            result = read(store, settings.database_url, lambda s: s.list_runs(by_name))
     finally:
         store.close()
     if as_json:
@@ -105,9 +82,9 @@ def runs_command(
             "limit": result.limit,
             "runs": [_run_json(r) for r in result.items],
         }
-        typer.echo(json.dumps(payload, ensure_ascii=False))
+        typer.echo(dumps(payload))
         return
-    out = _out()
+    out = out_console()
     if not result.items:
         out.print(
             "no runs recorded" + (" that match" if result.total or status or workflow or search else "")
@@ -127,8 +104,8 @@ def runs_command(
     )
     for r in result.items:
         table.add_row(
-            r.id,
-            r.workflow_name or r.workflow_id,
+            Text(r.id),
+            Text(r.workflow_name or r.workflow_id),
             _status(r.status),
             _when(r.started_at),
             _secs(r.elapsed_time),
@@ -144,18 +121,21 @@ def _run_json(run: WorkflowExecution) -> dict[str, Any]:
     return data
 
 
-def _resolve(store: SqlRunStore, run_id: str) -> WorkflowExecution:
-    run = store.get_run(run_id)
+def resolve_run_id(store: SqlRunStore, url: str, run_id: str) -> WorkflowExecution:
+    """The run with id ``run_id`` or the one run whose id starts with it; exit 2 otherwise."""
+    from engine.cli.context import read
+
+    run = read(store, url, lambda s: s.get_run(run_id))
     if run is not None:
         return run
-    matches = store.find_run_ids(run_id, limit=5)
+    matches = read(store, url, lambda s: s.find_run_ids(run_id, limit=5))
     if len(matches) == 1:
-        found = store.get_run(matches[0])
+        found = read(store, url, lambda s: s.get_run(matches[0]))
         if found is not None:
             return found
     if matches:
-        _fail(f"run id {run_id!r} is ambiguous: {', '.join(matches)}", code=2)
-    _fail(f"no run with id {run_id!r} (see `flowdeck runs`)", code=2)
+        fail(f"run id {run_id!r} is ambiguous: {', '.join(matches)}", EXIT_BAD_INPUT)
+    fail(f"no run with id {run_id!r} (see `flowdeck runs`)", EXIT_BAD_INPUT)
 
 
 @app.command("show")
@@ -163,52 +143,58 @@ def show_command(
     run_id: Annotated[str, typer.Argument(help="A run id, or a unique prefix of one.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
 ) -> None:
-    """Show one run: its summary and every node execution with attempts and timings."""
-    store = _open()
+    """Show one run: its summary and every node execution (skipped ones too) with attempts and timings."""
+    from engine.cli.context import load_settings, open_store, read
+
+    settings = load_settings()
+    store = open_store(settings)
     try:
-        run = _resolve(store, run_id)
-        nodes = store.get_node_executions(run.id)
+        run = resolve_run_id(store, settings.database_url, run_id)
+        nodes = read(store, settings.database_url, lambda s: s.get_node_executions(run.id))
     finally:
         store.close()
     if as_json:
-        payload = {"run": _run_json(run), "nodes": [n.to_dict() for n in nodes]}
-        typer.echo(json.dumps(payload, ensure_ascii=False))
+        typer.echo(dumps({"run": _run_json(run), "nodes": [n.to_dict() for n in nodes]}))
         return
-    out = _out()
+    out = out_console()
     summary = Table.grid(padding=(0, 2))
     summary.add_column(style="bold")
     summary.add_column()
-    rows: list[tuple[str, Any]] = [
-        ("run", run.id),
+    rows: list[tuple[str, Text]] = [
+        ("run", Text(run.id)),
         (
             "workflow",
-            f"{run.workflow_name or run.workflow_id} ({run.workflow_id}, version {run.version or '-'})",
+            Text(f"{run.workflow_name or run.workflow_id} ({run.workflow_id}, version {run.version or '-'})"),
         ),
         ("status", _status(run.status)),
-        ("started", _when(run.started_at)),
-        ("finished", _when(run.finished_at)),
-        ("elapsed", _secs(run.elapsed_time)),
-        ("steps / tokens / exceptions", f"{run.total_steps} / {run.total_tokens} / {run.exceptions_count}"),
-        ("triggered from", run.triggered_from),
+        ("started", Text(_when(run.started_at))),
+        ("finished", Text(_when(run.finished_at))),
+        ("elapsed", Text(_secs(run.elapsed_time))),
+        (
+            "steps / tokens / exceptions",
+            Text(f"{run.total_steps} / {run.total_tokens} / {run.exceptions_count}"),
+        ),
+        ("triggered from", Text(run.triggered_from or "-")),
     ]
     if run.replay_of:
-        rows.append(("replay of", run.replay_of))
+        rows.append(("replay of", Text(run.replay_of)))
     if run.error:
         rows.append(("error", Text(run.error, style="red")))
-    rows.append(("inputs", _short_json(run.inputs)))
-    rows.append(("outputs", _short_json(run.outputs)))
+    rows.append(("inputs", Text(_short_json(run.inputs))))
+    rows.append(("outputs", Text(_short_json(run.outputs))))
     for key, value in rows:
         summary.add_row(key, value)
     out.print(summary)
-    out.print(_node_table(nodes))
+    out.print(node_table(nodes))
 
 
 def _short_json(value: Any, limit: int = 300) -> str:
-    text = json.dumps(value, ensure_ascii=False, default=str)
+    text = dumps(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _node_table(nodes: list[NodeExecution]) -> Table:
+def node_table(nodes: list[NodeExecution]) -> Table:
+    """Every node record; a skipped node shows ``-`` for what it never had (attempts, timings)."""
     table = _table(
         f"Node executions ({len(nodes)})",
         [
@@ -224,6 +210,7 @@ def _node_table(nodes: list[NodeExecution]) -> Table:
         ],
     )
     for n in nodes:
+        skipped = n.status == "skipped"
         attempts = "\n".join(
             f"{a.index + 1}. {a.status} {_secs(a.elapsed_time)}" + (f": {a.error}" if a.error else "")
             for a in n.attempts
@@ -233,13 +220,13 @@ def _node_table(nodes: list[NodeExecution]) -> Table:
             attempts = f"reused from {n.metadata['reused_from']}"
         table.add_row(
             str(n.index),
-            label,
-            n.node_type,
+            Text(label),
+            Text(n.node_type),
             _status(n.status),
-            str(n.retry_count),
-            _secs(n.queue_wait),
-            _secs(n.elapsed_time),
-            attempts or "-",
+            "-" if skipped else str(n.retry_count),
+            "-" if skipped else _secs(n.queue_wait),
+            "-" if skipped else _secs(n.elapsed_time),
+            Text(attempts or "-"),
             Text(n.error, style="red") if n.error else "",
         )
     return table
@@ -248,7 +235,13 @@ def _node_table(nodes: list[NodeExecution]) -> Table:
 @db_app.command("upgrade")
 def db_upgrade_command() -> None:
     """Create or migrate the run-record database to the latest schema."""
-    url = Settings().database_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from engine.cli.context import load_settings
+    from engine.persistence.sql.database import create_engine_for, current_revision, upgrade_database
+    from engine.settings import mask_url
+
+    url = load_settings().database_url
     try:
         upgrade_database(url)
         engine = create_engine_for(url)
@@ -257,5 +250,5 @@ def db_upgrade_command() -> None:
         finally:
             engine.dispose()
     except (SQLAlchemyError, OSError) as exc:
-        _fail(f"cannot upgrade the database {mask_url(url)}: {_safe_error(exc, url)}")
-    _out().print(f"database {mask_url(url)} is at revision {revision}")
+        storage_unreachable(url, exc)
+    out_console().print(Text(f"database {mask_url(url)} is at revision {revision}"))

@@ -5,7 +5,9 @@ from __future__ import annotations
 import typer
 
 from engine.cli import app
-from engine.persistence.celery.app import STORAGE_QUEUE
+
+#: engine.persistence.celery.app.STORAGE_QUEUE, not imported here: Celery is slow to load
+STORAGE_QUEUE = "workflow_storage"
 
 
 @app.command()
