@@ -332,7 +332,6 @@ class Flowdeck:
         *,
         run_id: str | None = None,
         original: WorkflowExecution | None = None,
-        node_index_offset: int = 0,
         claimed: bool = False,
     ) -> RunHandle:
         """Start a run here through ``begin(**wiring)``, owned in the database when there is one."""
@@ -340,11 +339,9 @@ class Flowdeck:
             raise RuntimeError("this Flowdeck is closed")
         run_id = run_id or uuid.uuid4().hex
         repos = self.repositories
-        gates = [RecordGate(repos.executions, original=original, node_index_offset=node_index_offset)]
+        gates = [RecordGate(repos.executions, original=original)]
         if repos.node_executions is not repos.executions:
-            gates.append(
-                RecordGate(repos.node_executions, original=original, node_index_offset=node_index_offset)
-            )
+            gates.append(RecordGate(repos.node_executions))
         wiring: dict[str, Any] = {
             "settings": self.settings,
             "run_id": run_id,
@@ -445,14 +442,11 @@ class Flowdeck:
         record.status, record.seq = "running", seq
         upsert_runs(self._db, [record])
         snapshot = {**snapshot, "last_seq": max(int(snapshot.get("last_seq", 0)), seq)}
-        offset = len(self.node_executions(run_id))
 
         def begin(**wiring: Any) -> RunHandle:
             return start_workflow(workflow, mocks=mocks, snapshot=snapshot, **options, **wiring)
 
-        return self._launch(
-            begin, listeners, run_id=run_id, original=record, node_index_offset=offset, claimed=True
-        )
+        return self._launch(begin, listeners, run_id=run_id, original=record, claimed=True)
 
     def _control(self) -> ControlKeeper | None:
         """The keeper thread (started on first use) when runs are recorded in a SQL database."""

@@ -5,8 +5,8 @@ it forwards every record, except after :meth:`RecordGate.detach` (the Flowdeck
 closes while the run is paused: the paused record and its snapshot stay as they
 are for another process to resume, and the in-process run is wound down without
 writing).  For a run continued from a snapshot in a new process it also puts back
-the fields the new cycle manager cannot know (inputs, start time, replay link...)
-and numbers the new node records after the ones already stored.
+the fields the new cycle manager cannot know (inputs, start time, replay link...);
+node records need nothing (the snapshot's counters number them on).
 
 :class:`OwnedRunListener` follows the run's events in its dispatcher thread:
 stores the snapshot when the run pauses, clears it when it resumes, and forgets
@@ -44,13 +44,9 @@ _CARRIED_FIELDS = (
 class RecordGate:
     """A repository that forwards to ``inner`` until detached (both protocols)."""
 
-    def __init__(
-        self, inner: Any, *, original: WorkflowExecution | None = None, node_index_offset: int = 0
-    ) -> None:
+    def __init__(self, inner: Any, *, original: WorkflowExecution | None = None) -> None:
         self._inner = inner
         self._original = original
-        self._offset = node_index_offset
-        self._renumbered: set[str] = set()
         self.detached = False
 
     @property
@@ -60,8 +56,9 @@ class RecordGate:
     def save(self, record: WorkflowExecution | NodeExecution) -> None:
         if self.detached:
             return
-        if self._original is not None:
-            self._carry_over(record)
+        if self._original is not None and isinstance(record, WorkflowExecution):
+            for name in _CARRIED_FIELDS:
+                setattr(record, name, getattr(self._original, name))
         self._inner.save(record)
 
     def flush(self, timeout: float | None = None) -> bool:
@@ -69,16 +66,6 @@ class RecordGate:
 
     def detach(self) -> None:
         self.detached = True
-
-    def _carry_over(self, record: WorkflowExecution | NodeExecution) -> None:
-        original = self._original
-        assert original is not None
-        if isinstance(record, WorkflowExecution):
-            for name in _CARRIED_FIELDS:
-                setattr(record, name, getattr(original, name))
-        elif self._offset and record.id not in self._renumbered:
-            self._renumbered.add(record.id)
-            record.index += self._offset
 
 
 class OwnedRunListener:
