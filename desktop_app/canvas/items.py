@@ -221,7 +221,8 @@ class NodeItem(QGraphicsItem):
             painter.drawText(card, Qt.AlignmentFlag.AlignCenter, self.glyph)
             return
         painter.drawRoundedRect(card, radius, radius)
-        icon = QRectF(10.0, 11.0, 28.0, 28.0)
+        top = max(0.0, (card.height() - 46.0) / 2) if len(self.box.handles) < 2 else 0.0
+        icon = QRectF(10.0, top + 11.0, 28.0, 28.0)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(look.icon)
         painter.drawRoundedRect(icon, 6.0, 6.0)
@@ -230,16 +231,20 @@ class NodeItem(QGraphicsItem):
         painter.drawText(icon, Qt.AlignmentFlag.AlignCenter, self.glyph)
         painter.setPen(self.style.title_pen)
         painter.setFont(self.style.title_font)
-        painter.drawText(QRectF(48.0, 9.0, self.w - 60.0, 18.0), Qt.AlignmentFlag.AlignVCenter, self._title)
+        painter.drawText(
+            QRectF(48.0, top + 9.0, self.w - 80.0, 18.0), Qt.AlignmentFlag.AlignVCenter, self._title
+        )
         painter.setPen(self.style.muted_pen)
         painter.setFont(self.style.meta_font)
         meta_room = self.w - (96.0 if len(self.box.handles) > 1 else 60.0)
-        painter.drawText(QRectF(48.0, 28.0, meta_room, 16.0), Qt.AlignmentFlag.AlignVCenter, self._meta())
+        painter.drawText(
+            QRectF(48.0, top + 28.0, meta_room, 16.0), Qt.AlignmentFlag.AlignVCenter, self._meta()
+        )
         if self.state != "pending":
             painter.setPen(look.border.color())
             painter.setFont(self.style.glyph_font)
             painter.drawText(
-                QRectF(self.w - 30.0, 9.0, 20.0, 18.0),
+                QRectF(self.w - 30.0, top + 9.0, 20.0, 18.0),
                 Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                 self.style.palette.state(self.state).glyph,
             )

@@ -11,11 +11,13 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Slot
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap
-from PySide6.QtWidgets import QGraphicsScene, QWidget
+from PySide6.QtWidgets import QWidget
 
+from desktop_app.canvas.layout import CONTAINER_HEADER
 from desktop_app.canvas.styles import CanvasStyle
 
 if TYPE_CHECKING:
+    from desktop_app.canvas.scene import GraphScene
     from desktop_app.canvas.view import GraphView
 
 MINIMAP_SIZE = (200, 128)
@@ -27,7 +29,7 @@ class MiniMap(QWidget):
     def __init__(self, view: GraphView) -> None:
         super().__init__(view)
         self._view = view
-        self._scene: QGraphicsScene | None = None
+        self._scene: GraphScene | None = None
         self._pixmap: QPixmap | None = None
         self._source = QRectF()
         self._target = QRectF()
@@ -44,7 +46,7 @@ class MiniMap(QWidget):
         self._style = style
         self._render()
 
-    def set_scene(self, scene: QGraphicsScene) -> None:
+    def set_scene(self, scene: GraphScene) -> None:
         if self._scene is not None:
             self._scene.changed.disconnect(self._schedule)
         self._scene = scene
@@ -91,10 +93,31 @@ class MiniMap(QWidget):
         w, h = source.width() * scale, source.height() * scale
         target = QRectF(box.x() + (box.width() - w) / 2, box.y() + (box.height() - h) / 2, w, h)
         painter = QPainter(pixmap)
-        self._scene.render(painter, target, source, Qt.AspectRatioMode.KeepAspectRatio)
+        painter.fillRect(target, self._style.background)
+        self._draw_nodes(painter, source, target)
         painter.end()
         self._pixmap, self._source, self._target = pixmap, source, target
         self.update()
+
+    def _draw_nodes(self, painter: QPainter, source: QRectF, target: QRectF) -> None:
+        """Every node as a block of its state's colour (containers as their body) -- not scene.render,
+        which would scale the cards' cached pixmaps down to a grey blur."""
+        assert self._scene is not None and self._style is not None
+        scale = target.width() / source.width()
+        painter.setPen(Qt.PenStyle.NoPen)
+        items = sorted(self._scene.nodes.values(), key=lambda item: item.zValue())
+        for item in items:
+            box = item.box.rect
+            rect = QRectF(
+                target.x() + (box.x - source.x()) * scale,
+                target.y() + (box.y - source.y()) * scale,
+                max(box.w * scale, 1.5),
+                max(box.h * scale, 1.5),
+            )
+            if item.box.is_container:
+                painter.fillRect(rect, self._style.container_body)
+                rect.setHeight(max(CONTAINER_HEADER * scale, 1.5))
+            painter.fillRect(rect, self._style.node(item.state).solid)
 
     def _to_map(self, rect: QRectF) -> QRectF:
         scale = self._target.width() / self._source.width()

@@ -290,3 +290,23 @@ def test_a_thousand_node_bare_graph_fits_in_view(view: GraphView) -> None:
     zoom_in(view, notches=1)
     assert all(e.isVisible() for e in scene.edges.values())  # 100 % and above: edges are drawn
     assert view.minimap.isVisible()  # most of the graph is out of sight
+
+
+def test_the_minimap_shows_node_states_and_moves_the_view(qtbot, view: GraphView) -> None:  # type: ignore[no-untyped-def]
+    view.set_workflow(load_workflow(SAMPLE))
+    view.resetTransform()
+    view.centerOn(view.graph_scene.nodes["start"])  # type: ignore[union-attr]
+    zoom_in(view, 1)
+    assert view.minimap.isVisible()
+    view.apply({"publish": NodeView("publish", state="failed")}, "failed")
+    failed = QColor(theme.LIGHT.state("failed").fill).rgb()
+    qtbot.waitUntil(
+        lambda: view.minimap._pixmap is not None and failed in _colours(view.minimap._pixmap.toImage())
+    )
+    before = view.visible_scene_rect().center()
+    qtbot.mouseClick(view.minimap, Qt.MouseButton.LeftButton, pos=QPoint(view.minimap.width() - 12, 64))
+    assert view.visible_scene_rect().center().x() > before.x() + 200  # jumped towards the end of the graph
+
+
+def _colours(image: QImage) -> set[int]:
+    return {image.pixel(x, y) for x in range(image.width()) for y in range(image.height())}
