@@ -10,8 +10,6 @@ import pytest
 from engine.service import Flowdeck, RunAlreadyEnded, UnknownRun
 from tests.engine.control.conftest import workflow
 
-pytest_plugins = ["tests.engine.control.conftest"]
-
 
 def failed_three_steps(flowdeck: Flowdeck, tmp_path: Path) -> tuple[str, Path, Path]:
     log, marker = tmp_path / "log.txt", tmp_path / "fail.marker"
