@@ -61,4 +61,4 @@ def test_an_output_error_during_progress_leaves_the_run_recorded(
     assert result.exit_code == 0, result.output
     assert "live progress stopped" in result.stderr and "the run goes on" in result.stderr
     code, listed = cli.json("runs")
-    assert [r["status"] for r in listed["runs"]] == ["succeeded"]
+    assert code == 0 and [r["status"] for r in listed["runs"]] == ["succeeded"]
