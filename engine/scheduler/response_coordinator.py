@@ -7,6 +7,13 @@ one at a time, in activation order (initially: distance from the root);
 within a session the template streams part by part: literals at once, a
 streamable producer's chunks as they arrive, any other variable when its
 producer has finished.  A variable whose producer was skipped is dropped.
+
+Variable aggregators (as graphon): a template variable naming an aggregator's
+output (``[agg, output]``, or ``[agg, group, output]`` for grouped ones) is
+streamed from the chunks of the aggregator's chosen input while it streams,
+instead of waiting for the aggregator.  Within one response, a stream that was
+already forwarded (by an earlier segment naming the same producer output,
+directly or through an aggregator) is not emitted again.
 """
 
 from __future__ import annotations
@@ -44,8 +51,32 @@ def is_gate(graph: Graph, node_id: str) -> bool:
     return spec.node.is_branch or spec.type in GATE_TYPES or spec.data.error_strategy == "fail-branch"
 
 
-def _static_facts(graph: Graph) -> tuple[dict[str, list[str | TemplateVariable]], set[str]]:
-    """Response templates and gate nodes of ``graph``: computed once per loaded graph."""
+AGGREGATOR_TYPES = frozenset({"variable-aggregator", "variable-assigner"})
+
+Key = tuple[str, str]  # (producer, output) of a stream
+Aggregated = dict[Selector, tuple[Key, ...]]  # aggregator output selector -> its inputs, in order
+
+
+def aggregator_inputs(graph: Graph, node_id: str) -> Aggregated:
+    """The output selectors of aggregator ``node_id`` and the (node, output) inputs each picks from."""
+    spec = graph.nodes[node_id]
+    if spec.type not in AGGREGATOR_TYPES or not hasattr(spec.data, "advanced_settings"):
+        return {}
+
+    def keys(selectors: list[list[str]]) -> tuple[Key, ...]:
+        return tuple((s[0], s[1]) for s in selectors if len(s) == 2)
+
+    settings = spec.data.advanced_settings  # type: ignore[attr-defined]
+    if settings is not None and settings.group_enabled:
+        return {(node_id, g.group_name, "output"): keys(g.variables) for g in settings.groups}
+    return {(node_id, "output"): keys(spec.data.variables)}  # type: ignore[attr-defined]
+
+
+Facts = tuple[dict[str, list[str | TemplateVariable]], set[str], Aggregated]
+
+
+def _static_facts(graph: Graph) -> Facts:
+    """Response templates, gate nodes and aggregator inputs of ``graph``: computed once per loaded graph."""
     facts = graph.cache.get("responses")
     if facts is None:
         parts: dict[str, list[str | TemplateVariable]] = {}
@@ -54,7 +85,11 @@ def _static_facts(graph: Graph) -> tuple[dict[str, list[str | TemplateVariable]]
             if node_parts is not None:
                 parts[node_id] = node_parts
         gates = {n for n in graph.nodes if is_gate(graph, n)} if parts else set()
-        facts = graph.cache["responses"] = (parts, gates)
+        aggregated: Aggregated = {}
+        if parts:
+            for node_id in graph.nodes:
+                aggregated.update(aggregator_inputs(graph, node_id))
+        facts = graph.cache["responses"] = (parts, gates, aggregated)
     return facts
 
 
@@ -63,12 +98,14 @@ class ResponseCoordinator:
         self._graph = graph
         self._pool = pool
         self._emit = emit
-        self._parts, self._gate_sources = _static_facts(graph)
+        self._parts, self._gate_sources, self._aggregated = _static_facts(graph)
         self._reached: set[str] = set()
         self._queue: deque[str] = deque()
         self._current: str | None = None
         self._part = 0
         self._forwarded = 0  # chunks of the current streamed variable already sent
+        self._source: Key | None = None  # the stream the current variable forwards
+        self._streamed: set[Key] = set()  # streams the current response already forwarded
         self._chunks: dict[tuple[str, str], list[str]] = {}
         self._resolved: set[str] = set()
         self._done: set[str] = set()
@@ -132,14 +169,24 @@ class ResponseCoordinator:
                     self._reached.add(edge.target)
                     frontier.append(edge.target)
 
-    def _streaming_key(self) -> tuple[str, str] | None:
-        if self._current is None:
+    def _streaming_key(self) -> Key | None:
+        return self._source if self._current is not None else None
+
+    def _stream_source(self, selector: Selector) -> Key | None:
+        """The stream ``selector`` is read from: its own, or the chosen input of an aggregator."""
+        if len(selector) == 2 and selector not in self._aggregated:
+            return (selector[0], selector[1])
+        inputs = self._aggregated.get(selector)
+        if inputs is None:
             return None
-        parts = self._parts[self._current]
-        if self._part < len(parts):
-            part = parts[self._part]
-            if isinstance(part, TemplateVariable) and len(part.selector) == 2:
-                return (part.selector[0], part.selector[1])
+        for key in inputs:
+            if self._chunks.get(key):
+                return key
+            if key[0] not in self._resolved:
+                return None  # an earlier input may still produce the chosen value
+            value = self._pool.lookup(key)
+            if value is not MISSING and value is not None:
+                return None  # chosen without streaming: read it from the pool
         return None
 
     def _pump(self) -> None:
@@ -150,6 +197,8 @@ class ResponseCoordinator:
                 self._current = self._queue.popleft()
                 self._part = 0
                 self._forwarded = 0
+                self._source = None
+                self._streamed = set()
             if not self._advance(self._current):
                 return
             self._done.add(self._current)
@@ -167,13 +216,21 @@ class ResponseCoordinator:
                 return False
             self._part += 1
             self._forwarded = 0
+            self._source = None
         return True
 
     def _variable(self, node_id: str, selector: Selector) -> bool:
         producer = selector[0]
         in_graph = producer in self._graph.nodes and producer not in RESERVED_NAMESPACES
-        chunks = self._chunks.get((producer, selector[1])) if len(selector) == 2 else None
+        if self._source is None:
+            source = self._stream_source(selector)
+            if source is not None and source in self._streamed:
+                return True  # this response already streamed that text
+            if source is not None and (source == selector[:2] or self._chunks.get(source)):
+                self._source = source
+        chunks = self._chunks.get(self._source) if self._source is not None else None
         if chunks:
+            self._streamed.add(self._source)  # type: ignore[arg-type]
             while self._forwarded < len(chunks):
                 self._emit(node_id, chunks[self._forwarded], list(selector))
                 self._forwarded += 1
@@ -196,6 +253,8 @@ class ResponseCoordinator:
             "current": self._current,
             "part": self._part,
             "forwarded": self._forwarded,
+            "source": list(self._source) if self._source is not None else None,
+            "streamed": sorted([p, o] for p, o in self._streamed),
             "chunks": [[p, o, list(c)] for (p, o), c in self._chunks.items()],
             "resolved": sorted(self._resolved),
             "done": sorted(self._done),
@@ -209,6 +268,9 @@ class ResponseCoordinator:
         self._current = data["current"]
         self._part = int(data["part"])
         self._forwarded = int(data["forwarded"])
+        source = data.get("source")
+        self._source = (source[0], source[1]) if source else None
+        self._streamed = {(p, o) for p, o in data.get("streamed", [])}
         self._chunks = {(p, o): list(c) for p, o, c in data["chunks"]}
         self._resolved = set(data["resolved"])
         self._done = set(data["done"])
