@@ -223,7 +223,7 @@ class ReplayDialog(QDialog):
             item.setText(2, f"{style.glyph if reused else '▶'}  {'reused' if reused else 'runs'}")
             item.setData(2, Qt.ItemDataRole.UserRole, "reused" if reused else "runs")
             item.setForeground(2, QColor(style.border))
-            if item.text(3) in theme_states(pal):
+            if item.text(3) in pal.states:
                 item.setForeground(3, QColor(pal.state(item.text(3)).border))
             self._table.addTopLevelItem(item)
         saved = _savings(plan, self._records)
@@ -263,10 +263,6 @@ class ReplayDialog(QDialog):
         planned = [*plan.reused, *[n for n in plan.rerun if n not in plan.reused]]
         origin = (0.0, 0.0)
         return sorted(planned, key=lambda n: nodes[n].position if n in nodes else origin)
-
-
-def theme_states(pal: Any) -> dict[str, Any]:
-    return pal.states
 
 
 def _original_status(record: NodeExecution | None, reused: bool, have_records: bool) -> str:
