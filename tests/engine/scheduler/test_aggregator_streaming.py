@@ -54,11 +54,13 @@ def sentiment_chatflow(answer: str, *, grouped: bool = True) -> dict[str, Any]:
             ("agg", "answer"),
         ],
     )
-    return {"app": {"mode": "advanced-chat", "name": "sentiment"}, "kind": "app", "workflow": {"graph": graph}}
+    app = {"mode": "advanced-chat", "name": "sentiment"}
+    return {"app": app, "kind": "app", "workflow": {"graph": graph}}
 
 
 def _run(answer: str, x: str, *, grouped: bool = True) -> Any:
-    return run_workflow(sentiment_chatflow(answer, grouped=grouped), {"x": x}, {"query": "q"}, MOCKS, timeout=20)
+    workflow = sentiment_chatflow(answer, grouped=grouped)
+    return run_workflow(workflow, {"x": x}, {"query": "q"}, MOCKS, timeout=20)
 
 
 def test_value_streamed_directly_is_not_streamed_again_through_the_aggregator() -> None:
@@ -84,7 +86,8 @@ def test_same_stream_twice_in_one_answer_streams_once() -> None:
 
 
 def test_grouped_aggregator_output_streams_live_from_the_chosen_llm() -> None:
-    handle = start_workflow(sentiment_chatflow("{{#agg.Group1.output#}}!"), {"x": "bad"}, {"query": "q"}, MOCKS)
+    workflow = sentiment_chatflow("{{#agg.Group1.output#}}!")
+    handle = start_workflow(workflow, {"x": "bad"}, {"query": "q"}, MOCKS)
     events = list(handle.events(timeout=20))
     assert handle.wait(20).stream == "quite negative!"
     chunks = [e for e in events if isinstance(e, NodeStreamChunkEvent)]
@@ -101,5 +104,6 @@ def test_plain_aggregator_output_streams_live_too() -> None:
     )
     events = list(handle.events(timeout=20))
     assert handle.wait(20).stream == "very positive"
-    from_agg = [e for e in events if isinstance(e, NodeStreamChunkEvent) and e.from_selector == ["agg", "output"]]
+    chunks = [e for e in events if isinstance(e, NodeStreamChunkEvent)]
+    from_agg = [e for e in chunks if e.from_selector == ["agg", "output"]]
     assert len(from_agg) > 1
