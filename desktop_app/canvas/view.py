@@ -107,16 +107,19 @@ class GraphView(QGraphicsView):
             self._graph.set_style(self.canvas_style)
 
     def node_state(self, node_id: str) -> str:
-        return self._item(node_id).state
+        """The state the node is drawn in; "" when it is not on the canvas (no workflow yet, other graph)."""
+        item = self._item(node_id)
+        return item.state if item is not None else ""
 
     def node_badge(self, node_id: str) -> str:
-        badge = self._item(node_id).badge
-        return badge.text if badge.isVisible() else ""
+        """The badge text shown on the node ("" if hidden or the node is not on the canvas)."""
+        item = self._item(node_id)
+        return item.badge.text if item is not None and item.badge.isVisible() else ""
 
     def edge_style(self, edge_id: str) -> str:
-        if self._graph is None or edge_id not in self._graph.edges:
-            raise KeyError(f"edge {edge_id!r} is not on the canvas")
-        return self._graph.edges[edge_id].state
+        """ "pending" | "taken" | "skipped"; "" when the edge is not on the canvas."""
+        edge = self._graph.edges.get(edge_id) if self._graph is not None else None
+        return edge.state if edge is not None else ""
 
     def zoom(self) -> float:
         return self.transform().m11()
@@ -133,10 +136,8 @@ class GraphView(QGraphicsView):
         self.setBackgroundBrush(self.canvas_style.background)
         self.minimap.set_style(self.canvas_style)
 
-    def _item(self, node_id: str) -> NodeItem:
-        if self._graph is None or node_id not in self._graph.nodes:
-            raise KeyError(f"node {node_id!r} is not on the canvas")
-        return self._graph.nodes[node_id]
+    def _item(self, node_id: str) -> NodeItem | None:
+        return self._graph.nodes.get(node_id) if self._graph is not None else None
 
     def _clear_selection(self) -> None:
         if self._selected is not None:

@@ -310,3 +310,20 @@ def test_the_minimap_shows_node_states_and_moves_the_view(qtbot, view: GraphView
 
 def _colours(image: QImage) -> set[int]:
     return {image.pixel(x, y) for x in range(image.width()) for y in range(image.height())}
+
+
+def test_dragging_pans_without_selecting_and_unknown_ids_read_empty(qtbot, view: GraphView) -> None:  # type: ignore[no-untyped-def]
+    assert view.node_state("publish") == "" and view.edge_style("e-start-load") == ""  # no workflow yet
+    view.set_workflow(load_workflow(SAMPLE))
+    view.resetTransform()
+    view.centerOn(view.graph_scene.nodes["summarise"])  # type: ignore[union-attr]
+    before = view.visible_scene_rect().center()
+    start = center_of(view, "summarise")
+    with qtbot.assertNotEmitted(view.node_selected):
+        qtbot.mousePress(view.viewport(), Qt.MouseButton.LeftButton, pos=start)
+        for step in range(1, 11):
+            qtbot.mouseMove(view.viewport(), start + QPoint(-20 * step, 0))
+        qtbot.mouseRelease(view.viewport(), Qt.MouseButton.LeftButton, pos=start + QPoint(-200, 0))
+    assert view.visible_scene_rect().center().x() == pytest.approx(before.x() + 200, abs=2)
+    assert not view.graph_scene.nodes["summarise"].selected  # type: ignore[union-attr]
+    assert view.node_state("no-such-node") == "" and view.node_badge("no-such-node") == ""
