@@ -1,4 +1,4 @@
-"""Node, container and badge items of the canvas.
+"""Node and badge items of the canvas (containers: desktop_app.canvas.container).
 
 Items paint themselves from the cached pens/brushes of :mod:`desktop_app.canvas.styles`; a
 recolour changes a state key and calls ``update()`` only when something the item shows
@@ -12,7 +12,7 @@ from PySide6.QtGui import QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from desktop_app import theme
-from desktop_app.canvas.layout import CONTAINER_HEADER, PORT_SPACING, PORTS_TOP, START_MARKER_TYPES, NodeBox
+from desktop_app.canvas.layout import PORT_SPACING, PORTS_TOP, START_MARKER_TYPES, NodeBox
 from desktop_app.canvas.styles import CanvasStyle, NodeLook
 
 TYPE_LABELS: dict[str, tuple[str, str]] = {  # node type -> (glyph, label)
@@ -38,7 +38,7 @@ TYPE_LABELS: dict[str, tuple[str, str]] = {  # node type -> (glyph, label)
     "document-extractor": ("⎘", "Documents"),
     "list-operator": ("☰", "List"),
 }
-_RING = 4.0  # selection ring outside the card
+RING = 4.0  # selection ring outside the card
 _PORT = 4.0
 
 
@@ -51,7 +51,7 @@ def format_elapsed(seconds: float) -> str:
     return f"{minutes} m {rest:02d} s"
 
 
-def _lod(option: QStyleOptionGraphicsItem, painter: QPainter) -> float:
+def lod(option: QStyleOptionGraphicsItem, painter: QPainter) -> float:
     return option.levelOfDetailFromTransform(painter.worldTransform())
 
 
@@ -88,7 +88,7 @@ class BadgeItem(QGraphicsItem):
         painter.setBrush(self._style.badge_brush)
         rect = self.boundingRect().adjusted(1, 1, -1, -1)
         painter.drawRoundedRect(rect, rect.height() / 2, rect.height() / 2)
-        if _lod(option, painter) >= theme.TEXT_MIN_SCALE:
+        if lod(option, painter) >= theme.TEXT_MIN_SCALE:
             painter.setPen(self._style.badge_text)
             painter.setFont(self._style.badge_font)
             painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, self.text)
@@ -109,7 +109,7 @@ class NodeItem(QGraphicsItem):
         self.running_since: float | None = None  # monotonic seconds, for the delayed animation
         self.phase = -1.0  # dash offset of the running border; < 0 = not animating
         self.w, self.h = box.rect.w, box.rect.h
-        m = _RING + 2.0
+        m = RING + 2.0
         self._bounds = QRectF(-m, -m, self.w + 2 * m, self.h + 2 * m)
         self.setPos(box.rect.x, box.rect.y)
         self.setZValue(theme.Z_NODE)
@@ -185,12 +185,12 @@ class NodeItem(QGraphicsItem):
     ) -> None:
         look = self.style.node(self.state)
         card = QRectF(0.0, 0.0, self.w, self.h)
-        if _lod(option, painter) < theme.TEXT_MIN_SCALE:
+        if lod(option, painter) < theme.TEXT_MIN_SCALE:
             painter.fillRect(card, look.solid)
             if self.selected:
                 painter.setPen(self.style.selection_pen)
                 painter.setBrush(Qt.BrushStyle.NoBrush)
-                painter.drawRect(card.adjusted(-_RING, -_RING, _RING, _RING))
+                painter.drawRect(card.adjusted(-RING, -RING, RING, RING))
             return
         self._paint_card(painter, card, look)
         self._paint_ports(painter)
@@ -210,8 +210,8 @@ class NodeItem(QGraphicsItem):
         if self.selected and self.ring_on_card:
             painter.setPen(self.style.selection_pen)
             painter.setBrush(Qt.BrushStyle.NoBrush)
-            ring = card.adjusted(-_RING, -_RING, _RING, _RING)
-            painter.drawRoundedRect(ring, radius + _RING, radius + _RING)
+            ring = card.adjusted(-RING, -RING, RING, RING)
+            painter.drawRoundedRect(ring, radius + RING, radius + RING)
         painter.setPen(self._border_pen(look.border))
         painter.setBrush(look.body)
         if self.box.node_type in START_MARKER_TYPES:
@@ -266,45 +266,3 @@ class NodeItem(QGraphicsItem):
                 rect = QRectF(self.w - 62.0, y - 8.0, 54.0, 16.0)
                 painter.drawText(rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, label)
                 painter.setPen(self.style.port_pen)
-
-
-class ContainerItem(NodeItem):
-    """An iteration/loop: a header card coloured by its state over a body that holds its children."""
-
-    ring_on_card = False
-
-    def __init__(self, box: NodeBox, style: CanvasStyle) -> None:
-        super().__init__(box, style)
-        self.setZValue(theme.Z_CONTAINER)
-
-    def set_selected(self, selected: bool) -> None:
-        if selected != self.selected:
-            self.selected = selected
-            self.update()
-
-    def _port_row_y(self) -> float:
-        return CONTAINER_HEADER / 2
-
-    def paint(
-        self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
-    ) -> None:
-        body = QRectF(0.0, 0.0, self.w, self.h)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        painter.setPen(self.style.container_border)
-        painter.setBrush(self.style.container_body)
-        painter.drawRoundedRect(body, theme.NODE_RADIUS + 2, theme.NODE_RADIUS + 2)
-        look = self.style.node(self.state)
-        header = QRectF(0.0, 0.0, self.w, CONTAINER_HEADER)
-        if _lod(option, painter) < theme.TEXT_MIN_SCALE:
-            painter.fillRect(header, look.solid)
-            return
-        saved_h, self.h = self.h, CONTAINER_HEADER
-        try:
-            self._paint_card(painter, header, look)
-            self._paint_ports(painter)
-        finally:
-            self.h = saved_h
-        if self.selected:
-            painter.setPen(self.style.selection_pen)
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.drawRoundedRect(body.adjusted(-_RING, -_RING, _RING, _RING), 12, 12)

@@ -9,8 +9,9 @@ from PySide6.QtCore import QObject, QTimer, Slot
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
 from desktop_app import theme
+from desktop_app.canvas.container import ContainerItem
 from desktop_app.canvas.edges import ENDED_STATES, EdgeItem, edge_state
-from desktop_app.canvas.items import ContainerItem, NodeItem, format_elapsed
+from desktop_app.canvas.items import NodeItem, format_elapsed
 from desktop_app.canvas.layout import CanvasLayout, layout_workflow
 from desktop_app.canvas.styles import CanvasStyle
 from desktop_app.run_state import NodeView, display_state
