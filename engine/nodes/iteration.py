@@ -4,7 +4,9 @@ Each round runs on its own copy of the pool with ``[iteration, item]`` and
 ``[iteration, index]``; the round's ``output_selector`` value is collected in
 item order (also in parallel mode).  Error modes: ``terminated`` (the first
 failed round fails the node), ``continue-on-error`` (its output is null),
-``remove-abnormal-output`` (it is left out).  Conversation variables written
+``remove-abnormal-output`` (it is left out); as in Dify, a tolerated failed
+round counts as an exception of the run (scheduler.container_runner), so the
+run ends ``partial-succeeded``.  Conversation variables written
 inside are visible after the iteration.
 """
 
@@ -105,6 +107,9 @@ class IterationNode(Node):
         return NodeResult(
             inputs={"iterator_selector": items},
             outputs={"output": outputs},
-            metadata={"iteration_rounds": len(results)},
+            metadata={
+                "iteration_rounds": len(results),
+                "iteration_failed_rounds": sum(1 for _, o in results if o.status != "succeeded"),
+            },
             variable_writes=conversation_writes(ctx.pool, work_pool),
         )

@@ -1,4 +1,9 @@
-"""Runs a container's body (iteration round, loop round) on a child dispatcher."""
+"""Runs a container's body (iteration round, loop round) on a child dispatcher.
+
+A failed round of an iteration whose ``error_handle_mode`` tolerates it
+(``continue-on-error``, ``remove-abnormal-output``) counts as an exception of
+the run, as in Dify: the iteration succeeds and the run ends ``partial-succeeded``.
+"""
 
 from __future__ import annotations
 
@@ -13,11 +18,14 @@ if TYPE_CHECKING:
     from engine.scheduler.dispatcher import Dispatcher
 
 CONTAINER_TYPES = frozenset({"iteration", "loop"})
+TOLERANT_MODES = frozenset({"continue-on-error", "remove-abnormal-output"})
 
 
 def subgraph_runner(d: Dispatcher, attempt: Attempt) -> SubgraphRunner | None:
-    if d.graph.nodes[attempt.node_id].type not in CONTAINER_TYPES:
+    spec = d.graph.nodes[attempt.node_id]
+    if spec.type not in CONTAINER_TYPES:
         return None
+    tolerant = spec.type == "iteration" and getattr(spec.data, "error_handle_mode", None) in TOLERANT_MODES
 
     def run_subgraph(
         subgraph_id: str, pool: VariablePool, *, index: int, cancel: CancelToken
@@ -29,6 +37,9 @@ def subgraph_runner(d: Dispatcher, attempt: Attempt) -> SubgraphRunner | None:
             outcome = child.execute()
         finally:
             unregister()
+        if tolerant and outcome.status == "failed":
+            with d.run.lock:
+                d.run.counters.exceptions += 1
         return SubgraphOutcome(
             status=outcome.status,
             pool=pool,
