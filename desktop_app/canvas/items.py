@@ -252,7 +252,7 @@ class NodeItem(QGraphicsItem):
     def _paint_ports(self, painter: QPainter) -> None:
         painter.setPen(self.style.port_pen)
         painter.setBrush(self.style.port_brush)
-        if self.box.node_type != "start":
+        if self.box.node_type != "start" and self.box.node_type not in START_MARKER_TYPES:
             painter.drawEllipse(QPointF(0.0, self._port_row_y()), _PORT, _PORT)
         labelled = len(self.box.handles) > 1
         for handle, label in zip(self.box.handles, self.box.handle_labels, strict=True):

@@ -20,7 +20,7 @@ from engine.graph import Graph, NodeSpec, Workflow
 
 CONTAINER_TYPES = frozenset({"iteration", "loop"})
 START_MARKER_TYPES = frozenset({"iteration-start", "loop-start"})
-CONTAINER_HEADER = 44.0  # the container's title strip (its card)
+CONTAINER_HEADER = 50.0  # the container's title strip (its card)
 MARKER_SIZE = 44.0
 PORT_SPACING = 18.0
 PORTS_TOP = 31.0  # first out-port of a branch node (below the title row)
