@@ -188,7 +188,7 @@ class CompareDialog(QDialog):
     def _item(self, c: NodeComparison, pal: theme.Palette) -> QTreeWidgetItem:
         a_time = c.left.elapsed_time if c.left else None
         b_time = c.right.elapsed_time if c.right else None
-        delta = "" if a_time is None or b_time is None else f"{b_time - a_time:+.2f} s"
+        delta = "" if a_time is None or b_time is None else _signed(b_time - a_time)
         item = QTreeWidgetItem(
             [
                 c.title,
@@ -220,6 +220,10 @@ class CompareDialog(QDialog):
         c = self._rows[index]
         self._left_out.setPlainText(_outputs_text(c.left))
         self._right_out.setPlainText(_outputs_text(c.right))
+
+
+def _signed(seconds: float) -> str:
+    return "0.00 s" if abs(seconds) < 0.005 else f"{seconds:+.2f} s"
 
 
 def _same_as(state: str) -> str:

@@ -55,7 +55,15 @@ def primary_button(
     button.setText(text)
     button.setDefault(True)
     button.setAutoDefault(True)
+    _fit_bold_text(button)  # the stylesheet sets default buttons in bold: keep the text unclipped
     return button
+
+
+def _fit_bold_text(button: QPushButton) -> None:
+    bold = button.font()
+    bold.setBold(True)
+    width = QFontMetrics(bold).horizontalAdvance(button.text()) + 40
+    button.setMinimumWidth(max(button.minimumWidth(), width))
 
 
 def polish_dialog(dialog: QWidget) -> None:
@@ -77,10 +85,7 @@ def danger_button(button: QPushButton) -> None:
         f" border-radius: 6px; padding: 5px 16px; font-weight: 600; }}"
         f"QPushButton:disabled {{ background: {pal.panel_alt}; color: {pal.text_muted}; }}"
     )
-    bold = button.font()
-    bold.setBold(True)
-    width = QFontMetrics(bold).horizontalAdvance(button.text()) + 40
-    button.setMinimumWidth(max(button.minimumWidth(), width))
+    _fit_bold_text(button)
 
 
 def required_mark(widget: QWidget, text: str, required: bool) -> str:

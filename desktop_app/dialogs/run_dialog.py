@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QRadioButton,
     QScrollArea,
     QSizePolicy,
+    QSpacerItem,
     QVBoxLayout,
     QWidget,
 )
@@ -43,10 +44,12 @@ from desktop_app.dialogs.form_style import (
 )
 from desktop_app.dialogs.input_form import InputForm
 from desktop_app.dialogs.recent_store import RecentStore
+from desktop_app.dialogs.toml_writer import read_toml_file
 from desktop_app.tasks import TaskRunner
 from engine.dsl import load_workflow
 from engine.graph import Workflow
 from engine.scheduler.mocks import load_mocks
+from engine.settings import user_config_file
 
 WORKFLOW_FILTER = "Dify workflows (*.yml *.yaml *.json);;All files (*)"
 
@@ -123,6 +126,9 @@ class RunDialog(QDialog):
         self._scroll.setMinimumHeight(120)
         self._scroll.setWidget(self._form)
         root.addWidget(self._scroll, 1)
+        # takes the room of the inputs while a workflow that did not load hides them
+        self._filler = QSpacerItem(0, 0, QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
+        root.addItem(self._filler)
 
         bottom = QFormLayout()
         bottom.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -145,7 +151,7 @@ class RunDialog(QDialog):
         bottom.addRow(self._row_label("Mocks"), mocks_col)
         self._here = QRadioButton("Here, in this console", self)
         self._worker = QRadioButton("On a worker (Celery)", self)
-        self._here.setChecked(True)
+        (self._worker if _configured_where() == "worker" else self._here).setChecked(True)
         group = QButtonGroup(self)
         group.addButton(self._here)
         group.addButton(self._worker)
@@ -252,6 +258,9 @@ class RunDialog(QDialog):
         if self._scroll.isHidden() == visible:
             self._scroll.setVisible(visible)
             self._inputs_heading.setVisible(visible)
+            grow = QSizePolicy.Policy.Fixed if visible else QSizePolicy.Policy.Expanding
+            self._filler.changeSize(0, 0, QSizePolicy.Policy.Minimum, grow)
+            self.layout().invalidate()
 
     def _failed(self, path: str, exc: BaseException) -> None:
         if path != self._loading_path:
@@ -338,3 +347,12 @@ class RunDialog(QDialog):
         self._mocks_ok = not error
         set_error(self._mocks_error, error)
         self._update_buttons()
+
+
+def _configured_where() -> str:
+    """The settings dialog's choice of where runs execute (``[console] where`` in flowdeck.toml)."""
+    try:
+        console = read_toml_file(user_config_file()).get("console", {})
+    except (OSError, ValueError):
+        return "here"
+    return console.get("where", "here") if isinstance(console, dict) else "here"

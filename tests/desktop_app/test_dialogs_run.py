@@ -123,3 +123,14 @@ def test_given_path_and_inputs_prefill(qtbot, tasks, store) -> None:
     qtbot.addWidget(dialog)
     qtbot.waitUntil(lambda: dialog.workflow() is not None, timeout=10_000)
     assert dialog.inputs() == {"region": "eu", "days": 30}
+
+
+def test_where_defaults_to_the_settings_choice(qtbot, tasks, store, tmp_path: Path, monkeypatch) -> None:
+    config = tmp_path / "flowdeck.toml"
+    config.write_text('[console]\nwhere = "worker"\n', encoding="utf-8")
+    monkeypatch.setenv("FLOWDECK_CONFIG_FILE", str(config))
+    dialog = RunDialog(tasks, store=store)
+    qtbot.addWidget(dialog)
+    assert dialog.where() == "worker"
+    dialog._here.setChecked(True)
+    assert dialog.where() == "here"
