@@ -1,7 +1,7 @@
 """What the Run… dialog remembers: recent workflow files and the last inputs given to each.
 
-A small JSON file next to ``flowdeck.toml`` (``console-recent.json`` in the user
-config dir, or beside ``FLOWDECK_CONFIG_FILE``).  Secret-looking values are never
+A small JSON file, ``console-recent.json`` in the user data dir (platformdirs;
+``FLOWDECK_DATA_DIR`` points elsewhere): it is state, not configuration.  Secret-looking values are never
 stored: start inputs are not secrets in Dify, but an input named like a password
 or token is dropped rather than written in clear text.
 """
@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from engine.settings import user_config_file
+from engine.settings import user_data_dir
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ _SECRET_NAME = re.compile(r"pass(word)?|secret|token|api[_-]?key", re.IGNORECASE
 
 
 def default_store_path() -> Path:
-    return user_config_file().parent / "console-recent.json"
+    return user_data_dir() / "console-recent.json"
 
 
 class RecentStore:

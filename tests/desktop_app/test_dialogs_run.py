@@ -134,3 +134,12 @@ def test_where_defaults_to_the_settings_choice(qtbot, tasks, store, tmp_path: Pa
     assert dialog.where() == "worker"
     dialog._here.setChecked(True)
     assert dialog.where() == "here"
+
+
+def test_default_store_lives_in_the_user_data_dir(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("FLOWDECK_DATA_DIR", str(tmp_path / "data"))
+    store = RecentStore()
+    store.remember(str(SAMPLE), {"region": "eu", "api_token": "s3cret"})
+    assert store.path == tmp_path / "data" / "console-recent.json"
+    assert store.last_inputs(str(SAMPLE)) == {"region": "eu"}  # secret-looking inputs are not written
+    assert "s3cret" not in store.path.read_text()
