@@ -27,7 +27,7 @@ POLL_S = 0.2
 def _ended_event(n: NodeExecution, base: dict[str, Any]) -> EngineEvent | None:
     from engine import events as ev
 
-    ended = {**base, "started_at": n.started_at, "elapsed_time": n.elapsed_time or 0.0}
+    ended = {**base, "started_at": n.created_at, "elapsed_time": n.elapsed_time or 0.0}
     ended["retry_count"] = n.retry_count
     if "reused_from" in n.metadata:
         return ev.NodeReusedEvent(**ended, reused_from=str(n.metadata["reused_from"]))

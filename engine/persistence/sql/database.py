@@ -11,13 +11,14 @@ from __future__ import annotations
 import functools
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import StaticPool
+
+if TYPE_CHECKING:  # Alembic is imported only when a schema is upgraded: it is slow to load
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -71,6 +72,8 @@ def create_engine_for(url: str | URL, **kwargs: Any) -> Engine:
 
 
 def alembic_config() -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     return cfg
@@ -78,6 +81,8 @@ def alembic_config() -> Config:
 
 def upgrade_database(url_or_engine: str | URL | Engine, revision: str = "head") -> None:
     """Bring the schema of the database up to ``revision`` (idempotent)."""
+    from alembic import command
+
     engine = url_or_engine if isinstance(url_or_engine, Engine) else create_engine_for(url_or_engine)
     try:
         cfg = alembic_config()
