@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
     QRadioButton,
     QScrollArea,
@@ -43,12 +42,12 @@ from desktop_app.dialogs.form_style import (
     set_error,
 )
 from desktop_app.dialogs.input_form import InputForm
+from desktop_app.dialogs.mocks_field import MocksField
 from desktop_app.dialogs.recent_store import RecentStore
 from desktop_app.dialogs.toml_writer import read_toml_file
 from desktop_app.tasks import TaskRunner
 from engine.dsl import load_workflow
 from engine.graph import Workflow
-from engine.scheduler.mocks import load_mocks
 from engine.settings import user_config_file
 
 WORKFLOW_FILTER = "Dify workflows (*.yml *.yaml *.json);;All files (*)"
@@ -77,7 +76,6 @@ class RunDialog(QDialog):
         self._workflow: Workflow | None = None
         self._loading_path = ""
         self._given_inputs = dict(inputs) if inputs is not None else None
-        self._mocks_ok = True
         self._form = InputForm([], parent=self)
         self._row_labels: list[QLabel] = []
 
@@ -133,22 +131,9 @@ class RunDialog(QDialog):
         bottom = QFormLayout()
         bottom.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         bottom.setHorizontalSpacing(14)
-        self._mocks = QLineEdit(self)
-        self._mocks.setPlaceholderText("optional: node outputs to fake (YAML/JSON)")
-        self._mocks.setClearButtonEnabled(True)
-        self._mocks.editingFinished.connect(self._check_mocks)
-        mocks_browse = QPushButton("Browse…", self)
-        mocks_browse.setAutoDefault(False)
-        mocks_browse.clicked.connect(self._browse_mocks)
-        mocks_row = QHBoxLayout()
-        mocks_row.addWidget(self._mocks, 1)
-        mocks_row.addWidget(mocks_browse)
-        self._mocks_error = error_label(self)
-        mocks_col = QVBoxLayout()
-        mocks_col.setSpacing(2)
-        mocks_col.addLayout(mocks_row)
-        mocks_col.addWidget(self._mocks_error)
-        bottom.addRow(self._row_label("Mocks"), mocks_col)
+        self._mocks = MocksField(tasks, self)
+        self._mocks.checked.connect(self._update_buttons)
+        bottom.addRow(self._row_label("Mocks"), self._mocks)
         self._here = QRadioButton("Here, in this console", self)
         self._worker = QRadioButton("On a worker (Celery)", self)
         (self._worker if _configured_where() == "worker" else self._here).setChecked(True)
@@ -186,7 +171,7 @@ class RunDialog(QDialog):
         return self._form.values()
 
     def mocks_path(self) -> str | None:
-        return self._mocks.text().strip() or None
+        return self._mocks.path()
 
     def where(self) -> str:
         """``"here"`` (this process) or ``"worker"`` (a Celery worker)."""
@@ -203,8 +188,10 @@ class RunDialog(QDialog):
         return self._error.text() if not self._error.isHidden() else ""
 
     def set_mocks_path(self, path: str) -> None:
-        self._mocks.setText(path)
-        self._check_mocks()
+        self._mocks.set_path(path)
+
+    def mocks_field(self) -> MocksField:
+        return self._mocks
 
     def load(self, path: str) -> None:
         """Load ``path`` off the GUI thread; the form appears when it arrives."""
@@ -246,9 +233,8 @@ class RunDialog(QDialog):
             values, self._given_inputs = self._given_inputs, None
         else:
             values = self._store.last_inputs(path)
-            if not self._mocks.text():
-                self._mocks.setText(self._store.last_mocks(path) or "")
-                self._check_mocks()
+            if self._mocks.path() is None and self._store.last_mocks(path):
+                self._mocks.set_path(self._store.last_mocks(path) or "")
         self._replace_form(InputForm(workflow.start_variables, values, self))
         self._show_inputs(True)
         self.loaded.emit(True)
@@ -297,7 +283,7 @@ class RunDialog(QDialog):
         self._form.set_label_width(width)
 
     def _update_buttons(self) -> None:
-        ok = self._workflow is not None and self._form.is_valid() and self._mocks_ok
+        ok = self._workflow is not None and self._form.is_valid() and self._mocks.is_ok()
         if self._run.isEnabled() != ok:
             self._run.setEnabled(ok)
 
@@ -317,36 +303,6 @@ class RunDialog(QDialog):
         path, _ = QFileDialog.getOpenFileName(self, "Open workflow", start, WORKFLOW_FILTER)
         if path:
             self.load(path)
-
-    @Slot()
-    def _browse_mocks(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Mocks file", "", "YAML / JSON (*.yml *.yaml *.json)")
-        if path:
-            self.set_mocks_path(path)
-
-    @Slot()
-    def _check_mocks(self) -> None:
-        path = self.mocks_path()
-        if not path:
-            self._mocks_ok = True
-            set_error(self._mocks_error, "")
-            self._update_buttons()
-            return
-        self._mocks_ok = False
-        self._update_buttons()
-        self._tasks.submit(
-            lambda: load_mocks(Path(path).expanduser()),
-            lambda _m: self._mocks_checked(path, ""),
-            lambda exc: self._mocks_checked(path, describe_error(exc, path)),
-            key=f"run-dialog-mocks:{id(self)}",
-        )
-
-    def _mocks_checked(self, path: str, error: str) -> None:
-        if path != self.mocks_path():
-            return
-        self._mocks_ok = not error
-        set_error(self._mocks_error, error)
-        self._update_buttons()
 
 
 def _configured_where() -> str:

@@ -113,8 +113,8 @@ def test_bad_mocks_file_blocks_the_run(qtbot, tasks, store, tmp_path: Path) -> N
     bad = tmp_path / "mocks.yml"
     bad.write_text("summarise: 3\n", encoding="utf-8")
     dialog.set_mocks_path(str(bad))
-    qtbot.waitUntil(lambda: not dialog._mocks_error.isHidden(), timeout=5000)
-    assert "summarise" in dialog._mocks_error.text()
+    qtbot.waitUntil(lambda: dialog.mocks_field().error_text() != "", timeout=5000)
+    assert "summarise" in dialog.mocks_field().error_text()
     assert not dialog.run_button().isEnabled()
 
 
