@@ -11,7 +11,6 @@ GUI thread.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
@@ -19,8 +18,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
-    QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -32,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.dialogs.connection_check import check_broker, check_database, join_password, split_password
+from desktop_app.dialogs.database_box import DatabaseBox, move_password, password_field, settings_form
 from desktop_app.dialogs.errors import describe_error
 from desktop_app.dialogs.form_style import (
     error_label,
@@ -53,7 +51,6 @@ PERSISTENCE: dict[str, tuple[str, str | None, str]] = {
     "celery-remote": ("celery", "remote", "Celery, remote broker and workers"),
 }
 THEMES = ("system", "light", "dark")
-SQLITE_PREFIX = "sqlite:///"
 
 
 class SettingsDialog(QDialog):
@@ -79,50 +76,13 @@ class SettingsDialog(QDialog):
         root.addWidget(heading(self, "Settings"))
 
         # ---------------------------------------------------------- database
-        db_box = QGroupBox("Database", self)
-        db = _form(db_box)
-        self._sqlite = QRadioButton("SQLite file", db_box)
-        self._postgres = QRadioButton("PostgreSQL", db_box)
-        kinds = QButtonGroup(self)
-        kinds.addButton(self._sqlite)
-        kinds.addButton(self._postgres)
-        kind_row = QHBoxLayout()
-        kind_row.addWidget(self._sqlite)
-        kind_row.addWidget(self._postgres)
-        kind_row.addStretch(1)
-        db.addRow("Kind", kind_row)
-        self._sqlite_path = QLineEdit(db_box)
-        self._sqlite_path.setPlaceholderText("/path/to/flowdeck.db")
-        browse = QPushButton("Browse…", db_box)
-        browse.setAutoDefault(False)
-        browse.clicked.connect(self._browse_sqlite)
-        path_row = QHBoxLayout()
-        path_row.addWidget(self._sqlite_path, 1)
-        path_row.addWidget(browse)
-        db.addRow("File", path_row)
-        self._pg_url = QLineEdit(db_box)
-        self._pg_url.setPlaceholderText("postgresql+psycopg://user@127.0.0.1:5432/flowdeck")
-        db.addRow("URL", self._pg_url)
-        self._pg_password = _password_field(db_box)
-        db.addRow("Password", self._pg_password)
-        self._db_error = error_label(db_box)
-        db.addRow("", self._db_error)
-        self._db_rows = {"sqlite": [self._sqlite_path, browse], "postgres": [self._pg_url, self._pg_password]}
-        url = settings.database_url
-        if url.startswith(SQLITE_PREFIX):
-            self._sqlite.setChecked(True)
-            self._sqlite_path.setText(url[len(SQLITE_PREFIX) :])
-        else:
-            self._postgres.setChecked(True)
-            bare, password = split_password(url)
-            self._pg_url.setText(bare)
-            self._pg_password.setText(password)
-        self._sqlite.toggled.connect(self._update_enabled)
-        root.addWidget(db_box)
+        self._db = DatabaseBox(settings.database_url, self)
+        self._db.changed.connect(self._validate)
+        root.addWidget(self._db)
 
         # ------------------------------------------------------- persistence
         p_box = QGroupBox("Run records", self)
-        pf = _form(p_box)
+        pf = settings_form(p_box)
         self._persistence = QComboBox(p_box)
         for key, (_p, _b, label) in PERSISTENCE.items():
             self._persistence.addItem(label, key)
@@ -135,7 +95,7 @@ class SettingsDialog(QDialog):
         bare, password = split_password(settings.celery.broker_url)
         self._broker.setText(bare)
         pf.addRow("Broker URL", self._broker)
-        self._broker_password = _password_field(p_box)
+        self._broker_password = password_field(p_box)
         self._broker_password.setText(password)
         pf.addRow("Broker password", self._broker_password)
         self._broker_error = error_label(p_box)
@@ -144,7 +104,7 @@ class SettingsDialog(QDialog):
 
         # ----------------------------------------------------------- console
         c_box = QGroupBox("Console", self)
-        cf = _form(c_box)
+        cf = settings_form(c_box)
         self._here = QRadioButton("Here, in this console", c_box)
         self._worker = QRadioButton("On a worker", c_box)
         where = QButtonGroup(self)
@@ -187,18 +147,18 @@ class SettingsDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         root.addWidget(buttons)
-        self._pg_url.editingFinished.connect(lambda: self._move_password(self._pg_url, self._pg_password))
-        self._broker.editingFinished.connect(lambda: self._move_password(self._broker, self._broker_password))
-        for edit in (self._sqlite_path, self._pg_url, self._pg_password, self._broker, self._broker_password):
+        self._broker.editingFinished.connect(lambda: move_password(self._broker, self._broker_password))
+        for edit in (self._broker, self._broker_password):
             edit.textChanged.connect(self._validate)
         polish_dialog(self)
         self._update_enabled()
 
     # ------------------------------------------------------------------ API
     def database_url(self) -> str:
-        if self._sqlite.isChecked():
-            return SQLITE_PREFIX + self._sqlite_path.text().strip()
-        return join_password(self._pg_url.text().strip(), self._pg_password.text())
+        return self._db.url()
+
+    def database_box(self) -> DatabaseBox:
+        return self._db
 
     def broker_url(self) -> str:
         return join_password(self._broker.text().strip(), self._broker_password.text())
@@ -209,17 +169,8 @@ class SettingsDialog(QDialog):
     def errors(self) -> dict[str, str]:
         """Field -> message for what would not work if saved."""
         errors: dict[str, str] = {}
-        if self._sqlite.isChecked():
-            if not self._sqlite_path.text().strip():
-                errors["database"] = "choose the SQLite file (it is created when missing)"
-        else:
-            url = self._pg_url.text().strip()
-            if not url.startswith(("postgresql://", "postgresql+psycopg://")):
-                errors["database"] = "a PostgreSQL URL starts with postgresql+psycopg://"
-            elif "***" in url:
-                errors["database"] = "the URL holds a masked password: type the password in its own field"
-            elif not urlsplit(url).hostname:
-                errors["database"] = "give the host and database, e.g. postgresql+psycopg://user@host/db"
+        if database := self._db.error():
+            errors["database"] = database
         if self.persistence_key() == "celery-remote":
             broker = self._broker.text().strip()
             if not broker.startswith(("redis://", "rediss://", "amqp://", "amqps://")):
@@ -294,11 +245,6 @@ class SettingsDialog(QDialog):
 
     @Slot()
     def _update_enabled(self, *_: Any) -> None:
-        sqlite = self._sqlite.isChecked()
-        for widget in self._db_rows["sqlite"]:
-            widget.setEnabled(sqlite)
-        for widget in self._db_rows["postgres"]:
-            widget.setEnabled(not sqlite)
         remote = self.persistence_key() == "celery-remote"
         self._broker.setEnabled(remote)
         self._broker_password.setEnabled(remote)
@@ -307,45 +253,8 @@ class SettingsDialog(QDialog):
     @Slot()
     def _validate(self, *_: Any) -> None:
         errors = self.errors()
-        set_error(self._db_error, errors.get("database", ""))
         set_error(self._broker_error, errors.get("broker", ""))
         set_error(self._where_error, errors.get("where", ""))
         ok = not errors
         if self._save.isEnabled() != ok:
             self._save.setEnabled(ok)
-
-    def _move_password(self, url_edit: QLineEdit, password_edit: QLineEdit) -> None:
-        """A password typed into a URL moves to its masked field at once."""
-        bare, password = split_password(url_edit.text().strip())
-        if password and password != "***":
-            url_edit.setText(bare)
-            password_edit.setText(password)
-
-    @Slot()
-    def _browse_sqlite(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self,
-            "SQLite database",
-            self._sqlite_path.text(),
-            "SQLite (*.db *.sqlite *.sqlite3);;All files (*)",
-            options=QFileDialog.Option.DontConfirmOverwrite,
-        )
-        if path:
-            self._sqlite_path.setText(path)
-
-
-def _form(box: QGroupBox) -> QFormLayout:
-    form = QFormLayout(box)
-    form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-    form.setHorizontalSpacing(14)
-    form.setVerticalSpacing(8)
-    return form
-
-
-def _password_field(parent: QWidget) -> QLineEdit:
-    edit = QLineEdit(parent)
-    edit.setEchoMode(QLineEdit.EchoMode.Password)
-    edit.setPlaceholderText("(none)")
-    edit.setToolTip("Stored in the settings file (readable by you only); never shown")
-    return edit

@@ -46,9 +46,9 @@ def test_saved_file_is_read_back_by_the_engine(qtbot, config: Path, tasks, tmp_p
         '[engine]\nworker_threads = 3\n\n[[models]]\nprovider = "mock"\nname = "m"\nkind = "mock"\n'
     )
     dialog = _dialog(qtbot, Settings(), tasks)
-    dialog._postgres.setChecked(True)
-    dialog._pg_url.setText("postgresql+psycopg://ops@db.internal:5432/flowdeck")
-    dialog._pg_password.setText('p@ss:"w/rd"')
+    dialog.database_box().postgres.setChecked(True)
+    dialog.database_box().pg_url.setText("postgresql+psycopg://ops@db.internal:5432/flowdeck")
+    dialog.database_box().pg_password.setText('p@ss:"w/rd"')
     dialog._persistence.setCurrentIndex(dialog._persistence.findData("celery-remote"))
     dialog._broker.setText("redis://broker.internal:6379/2")
     dialog._worker.setChecked(True)
@@ -72,23 +72,31 @@ def test_saved_file_is_read_back_by_the_engine(qtbot, config: Path, tasks, tmp_p
 def test_password_is_masked_and_never_in_the_url_field(qtbot, config: Path, tasks) -> None:
     settings = Settings(database_url="postgresql+psycopg://ops:hunter2@db:5432/x")
     dialog = _dialog(qtbot, settings, tasks)
-    assert dialog._pg_url.text() == "postgresql+psycopg://ops@db:5432/x"
-    assert dialog._pg_password.echoMode() == QLineEdit.EchoMode.Password
+    assert dialog.database_box().pg_url.text() == "postgresql+psycopg://ops@db:5432/x"
+    assert dialog.database_box().pg_password.echoMode() == QLineEdit.EchoMode.Password
     assert dialog.database_url() == "postgresql+psycopg://ops:hunter2@db:5432/x"
-    dialog._pg_url.setText("postgresql+psycopg://ops:s3cret@db:5432/x")
-    dialog._pg_url.editingFinished.emit()
-    assert "s3cret" not in dialog._pg_url.text() and dialog._pg_password.text() == "s3cret"
+    dialog.database_box().pg_url.setText("postgresql+psycopg://ops:s3cret@db:5432/x")
+    dialog.database_box().pg_url.editingFinished.emit()
+    assert (
+        "s3cret" not in dialog.database_box().pg_url.text()
+        and dialog.database_box().pg_password.text() == "s3cret"
+    )
 
 
 def test_invalid_choices_block_saving_with_inline_messages(qtbot, config: Path, tasks) -> None:
     dialog = _dialog(qtbot, Settings(database_url="sqlite:////tmp/x.db"), tasks)
-    assert dialog._sqlite.isChecked() and dialog._sqlite_path.text() == "/tmp/x.db"
-    dialog._sqlite_path.clear()
+    assert (
+        dialog.database_box().sqlite.isChecked() and dialog.database_box().sqlite_path.text() == "/tmp/x.db"
+    )
+    dialog.database_box().sqlite_path.clear()
     dialog._worker.setChecked(True)
     errors = dialog.errors()
     assert set(errors) == {"database", "where"}
     assert not dialog._save.isEnabled()
-    assert dialog._db_error.text() == errors["database"] and not dialog._db_error.isHidden()
+    assert (
+        dialog.database_box().error_label.text() == errors["database"]
+        and not dialog.database_box().error_label.isHidden()
+    )
     dialog.accept()
     assert not config.exists() and dialog.result_settings() == {}
 
@@ -99,7 +107,7 @@ def test_connection_ok_and_failure(qtbot, config: Path, tasks, tmp_path: Path) -
         dialog.test_connection()
     assert blocker.args[0] is True and dialog.test_result().startswith("✓ sqlite")
 
-    dialog._sqlite_path.setText(str(tmp_path / "missing-dir" / "x.db"))
+    dialog.database_box().sqlite_path.setText(str(tmp_path / "missing-dir" / "x.db"))
     with qtbot.waitSignal(dialog.tested, timeout=10_000) as blocker:
         dialog.test_connection()
     assert blocker.args[0] is False
@@ -115,10 +123,10 @@ def test_connection_to_postgres_masks_the_password(qtbot, config: Path, tasks) -
     with qtbot.waitSignal(dialog.tested, timeout=15_000) as blocker:
         dialog.test_connection()
     assert blocker.args[0] is True and "postgresql" in dialog.test_result()
-    dialog._pg_url.setText(
+    dialog.database_box().pg_url.setText(
         f"postgresql+psycopg://{PG_USER}@{PG_HOST}:1/postgres"
     )  # nothing listens on port 1
-    dialog._pg_password.setText("topsecret")
+    dialog.database_box().pg_password.setText("topsecret")
     with qtbot.waitSignal(dialog.tested, timeout=15_000) as blocker:
         dialog.test_connection()
     assert blocker.args[0] is False
