@@ -305,8 +305,6 @@ class Flowdeck:
             self._closed = True
             handles = list(self._handles.values())
             owned = dict(self._owned)
-        if self._keeper is not None:
-            self._keeper.stop()
         let_go: list[str] = []
         for handle in handles:
             entry = owned.get(handle.run_id)
@@ -320,6 +318,8 @@ class Flowdeck:
                 handle.terminate("the application is closing")
         for handle in handles:
             handle.wait(timeout) if handle.status in ("running", "paused") else None
+        if self._keeper is not None:
+            self._keeper.stop()  # also removes the owner rows of the runs that ended
         if self._db is not None and let_go:
             run_owners.release(self._db, self.identity.owner_id, let_go)
         self.repositories.close(timeout) if hasattr(self.repositories, "close") else None
@@ -354,7 +354,9 @@ class Flowdeck:
         if keeper is not None and self._db is not None:
             me = self.identity
             channel = DatabaseCommandChannel(self._db, run_id)
-            listener = OwnedRunListener(self._db, run_id, me.owner_id, channel, keeper.disown)
+            listener = OwnedRunListener(
+                self._db, run_id, me.owner_id, channel, lambda run, forget: keeper.disown(run, forget=forget)
+            )
             if not claimed:
                 run_owners.claim_run(self._db, run_id, me.owner_id, me.host, me.pid)
             keeper.own(run_id)
@@ -365,7 +367,6 @@ class Flowdeck:
         except Exception:
             if listener is not None and keeper is not None and self._db is not None:
                 keeper.disown(run_id)
-                run_owners.forget_run(self._db, run_id, self.identity.owner_id)
             raise
         with self._lock:
             self._handles[run_id] = handle

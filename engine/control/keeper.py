@@ -1,8 +1,10 @@
 """The one background thread of a Flowdeck: heartbeats for its runs, sweeps for orphans.
 
 Every ``beat_interval_s`` it refreshes the heartbeat of all runs this owner has
-(one ``UPDATE``; skipped while it has none), and every ``sweep_interval_s`` it
-marks the running runs whose owner died as failed, interrupted.  Errors are
+(one ``UPDATE``; skipped while it has none) and removes the owner rows of runs
+that ended (one ``DELETE``, kept out of the run's own thread), and every
+``sweep_interval_s`` it marks the running runs whose owner died as failed,
+interrupted.  Errors are
 logged and retried on the next tick; the thread never stops a run.
 """
 
@@ -43,6 +45,7 @@ class ControlKeeper:
         self._stale_after = stale_after_s
         self._on_swept = on_swept
         self._owned: set[str] = set()
+        self._ended: set[str] = set()  # owner rows to remove
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -53,9 +56,12 @@ class ControlKeeper:
         with self._lock:
             self._owned.add(run_id)
 
-    def disown(self, run_id: str) -> None:
+    def disown(self, run_id: str, *, forget: bool = True) -> None:
+        """The run ended here; ``forget``: remove its owner row (at the next tick)."""
         with self._lock:
             self._owned.discard(run_id)
+            if forget:
+                self._ended.add(run_id)
 
     @property
     def owned(self) -> frozenset[str]:
@@ -64,9 +70,17 @@ class ControlKeeper:
 
     # ------------------------------------------------------------- the work
     def beat(self) -> int:
-        if not self.owned:
-            return 0
-        return run_owners.beat(self._engine, self.identity.owner_id)
+        """Refresh our heartbeats and drop the rows of ended runs; heartbeats refreshed."""
+        with self._lock:
+            ended, self._ended = list(self._ended), set()
+            owned = bool(self._owned)
+        try:
+            run_owners.forget_runs(self._engine, ended, self.identity.owner_id)
+        except Exception:
+            with self._lock:
+                self._ended.update(ended)
+            raise
+        return run_owners.beat(self._engine, self.identity.owner_id) if owned else 0
 
     def sweep(self) -> list[str]:
         return orphan_sweep.sweep_orphans(
@@ -82,10 +96,17 @@ class ControlKeeper:
             self._thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
+        """Stop the thread, then remove the owner rows of the runs that ended meanwhile."""
         self._stop.set()
         thread = self._thread
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout)
+        with self._lock:
+            ended, self._ended = list(self._ended), set()
+        try:
+            run_owners.forget_runs(self._engine, ended, self.identity.owner_id)
+        except Exception as exc:
+            log.warning("owner rows of %d ended run(s) not removed: %s", len(ended), exc)
 
     def _loop(self) -> None:
         tick = min(self._beat_interval, self._sweep_interval)

@@ -10,7 +10,7 @@ node records need nothing (the snapshot's counters number them on).
 
 :class:`OwnedRunListener` follows the run's events in its dispatcher thread:
 stores the snapshot when the run pauses, clears it when it resumes, and forgets
-the run (owner row, heartbeat, command polling) when it ends.
+the run (heartbeat, command polling; the keeper removes its owner row) when it ends.
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ class OwnedRunListener:
         run_id: str,
         owner_id: str,
         channel: DatabaseCommandChannel,
-        on_ended: Callable[[str], None],
+        on_ended: Callable[[str, bool], None],
     ) -> None:
         self._engine = engine
         self.run_id = run_id
@@ -102,10 +102,8 @@ class OwnedRunListener:
                 self._safely(self._resumed, event)
         elif isinstance(event, RunEndedEvent):
             self.channel.close()
-            if self.detached:
-                self._on_ended(self.run_id)
-            else:
-                self._safely(self._ended, event)
+            # a detached run keeps its row (and snapshot) for whoever resumes it
+            self._on_ended(self.run_id, not self.detached)
 
     def _paused(self, event: RunPausedEvent) -> None:
         snapshot = event.snapshot or None  # a pause inside a container has no snapshot
@@ -116,12 +114,6 @@ class OwnedRunListener:
     def _resumed(self, _event: RunResumedEvent) -> None:
         run_owners.store_snapshot(self._engine, self.run_id, self._owner_id, None)
         self.snapshot_stored = False
-
-    def _ended(self, _event: RunEndedEvent) -> None:
-        try:
-            run_owners.forget_run(self._engine, self.run_id, self._owner_id)
-        finally:
-            self._on_ended(self.run_id)
 
     def _safely(self, step: Callable[[Any], None], event: EngineEvent) -> None:
         try:

@@ -93,7 +93,8 @@ class DatabaseCommandChannel:
         self.run_id = run_id
         self._poll_interval = poll_interval
         self._local = local or InMemoryCommandChannel()
-        self._next_poll = 0.0  # monotonic time of the next database poll
+        # monotonic time of the next database poll (not at once: a new run has no commands yet)
+        self._next_poll = time.monotonic() + poll_interval
         self._closed = False
         self._failing = False
         self._lock = threading.Lock()  # fetch runs in the dispatcher; close() in another thread

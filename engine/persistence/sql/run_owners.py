@@ -31,10 +31,9 @@ class RunOwner:
 
 
 def claim_run(engine: Engine, run_id: str, owner_id: str, host: str, pid: int) -> None:
-    """Record this process as the owner of a new run (replaces a row left for the same id)."""
+    """Record this process as the owner of a new run (one INSERT; the run id must be new)."""
     now = time.time()
     with engine.begin() as conn:
-        conn.execute(delete(RunOwnerRow).where(RunOwnerRow.run_id == run_id))
         conn.execute(
             insert(RunOwnerRow).values(
                 run_id=run_id,
@@ -68,11 +67,13 @@ def release(engine: Engine, owner_id: str, run_ids: list[str] | None = None) -> 
         conn.execute(stmt.values(heartbeat_at=0.0))
 
 
-def forget_run(engine: Engine, run_id: str, owner_id: str) -> None:
-    """The run ended: remove its owner row if it is still ours."""
+def forget_runs(engine: Engine, run_ids: list[str], owner_id: str) -> None:
+    """The runs ended: remove their owner rows that are still ours (one DELETE)."""
+    if not run_ids:
+        return
     with engine.begin() as conn:
         conn.execute(
-            delete(RunOwnerRow).where(RunOwnerRow.run_id == run_id, RunOwnerRow.owner_id == owner_id)
+            delete(RunOwnerRow).where(RunOwnerRow.run_id.in_(run_ids), RunOwnerRow.owner_id == owner_id)
         )
 
 

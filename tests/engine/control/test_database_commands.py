@@ -13,7 +13,7 @@ from sqlalchemy import Engine, event, insert
 from engine.persistence.sql import create_engine_for, upgrade_database
 from engine.persistence.sql.command_channel import DatabaseCommandChannel, send_command
 from engine.persistence.sql.models import RunCommandRow
-from engine.scheduler.commands import PauseCommand, ResumeCommand, TerminateCommand
+from engine.scheduler.commands import Command, PauseCommand, ResumeCommand, TerminateCommand
 from engine.service import Flowdeck
 from tests.engine.control.conftest import node_record, workflow
 from tests.engine.persistence.conftest import temporary_postgres_database
@@ -47,24 +47,30 @@ def statements(engine: Engine) -> tuple[list[str], Callable[[], None]]:
     return seen, lambda: event.remove(engine, "before_cursor_execute", record)
 
 
+def polled(channel: DatabaseCommandChannel) -> list[Command]:
+    """What the channel fetches once its first poll is due."""
+    time.sleep(channel.poll_interval or 0.0)
+    return channel.fetch()
+
+
 def test_commands_from_another_process_arrive_in_order_once(engine: Engine) -> None:
-    channel = DatabaseCommandChannel(engine, "run-1", poll_interval=0.05)
-    assert channel.poll_interval == 0.05
     send_command(engine, "run-1", PauseCommand())
     send_command(engine, "run-1", TerminateCommand("stop now"))
     send_command(engine, "run-2", ResumeCommand())  # another run's command stays
-    assert channel.fetch() == [PauseCommand(), TerminateCommand("stop now")]
-    time.sleep(0.06)
-    assert channel.fetch() == []
-    assert DatabaseCommandChannel(engine, "run-1").fetch() == []  # taken: nobody gets them again
-    assert DatabaseCommandChannel(engine, "run-2").fetch() == [ResumeCommand()]
+    channel = DatabaseCommandChannel(engine, "run-1", poll_interval=0.05)
+    assert channel.poll_interval == 0.05
+    assert channel.fetch() == []  # a new channel polls one interval after it was made
+    assert polled(channel) == [PauseCommand(), TerminateCommand("stop now")]
+    assert polled(channel) == []
+    assert polled(DatabaseCommandChannel(engine, "run-1")) == []  # taken: nobody gets them again
+    assert polled(DatabaseCommandChannel(engine, "run-2")) == [ResumeCommand()]
 
 
 def test_polling_is_one_select_and_rate_limited(engine: Engine) -> None:
     channel = DatabaseCommandChannel(engine, "run-1", poll_interval=0.2)
+    time.sleep(0.2)
     seen, stop = statements(engine)
     try:
-        assert channel.fetch() == []
         for _ in range(100):  # the dispatcher fetches whenever it wakes: only one query per interval
             assert channel.fetch() == []
     finally:
@@ -93,16 +99,16 @@ def test_a_malformed_row_is_taken_and_dropped(engine: Engine, caplog: pytest.Log
             insert(RunCommandRow).values(run_id="run-1", command={"command": "explode"}, created_at=1.0)
         )
     send_command(engine, "run-1", PauseCommand())
-    assert DatabaseCommandChannel(engine, "run-1").fetch() == [PauseCommand()]
+    assert polled(DatabaseCommandChannel(engine, "run-1")) == [PauseCommand()]
     assert "unknown command 'explode'" in caplog.text
-    assert DatabaseCommandChannel(engine, "run-1").fetch() == []
+    assert polled(DatabaseCommandChannel(engine, "run-1")) == []
 
 
 def test_a_closed_channel_stops_polling(engine: Engine) -> None:
     channel = DatabaseCommandChannel(engine, "run-1")
     channel.close()
     send_command(engine, "run-1", PauseCommand())
-    assert channel.fetch() == []
+    assert polled(channel) == []
     with pytest.raises(ValueError, match="poll_interval"):
         DatabaseCommandChannel(engine, "run-1", poll_interval=0)
 

@@ -53,6 +53,13 @@ def test_killed_owner_is_marked_interrupted_then_replayed_from_failure(
     assert log.read_text().split() == ["first", "second", "second", "third"]  # first was reused
 
 
+def stop_control_threads(*flowdecks: Flowdeck) -> None:
+    for flowdeck in flowdecks:
+        keeper = flowdeck._control()
+        assert keeper is not None
+        keeper.stop()
+
+
 def make_stale(flowdeck: Flowdeck, run_id: str, *, host: str = "another-host", age_s: float = 60.0) -> None:
     assert flowdeck._db is not None
     with flowdeck._db.begin() as conn:
@@ -70,6 +77,7 @@ def test_a_stale_heartbeat_from_another_host_is_swept_and_the_owners_later_truth
     log, gate = tmp_path / "run.log", tmp_path / "run.gate"
     gate.touch()
     handle = owner.start(workflow("gated_steps"), {"log_file": str(log), "gate_file": str(gate)})
+    stop_control_threads(owner, sweeper)  # no heartbeat or sweep behind the test's back
     wait_for_status(sweeper, handle.run_id, "running")
     wait_until(lambda: node_record(sweeper, handle.run_id, "second") is not None, 20, "the second step")
     before = sweeper.get_run(handle.run_id)
