@@ -92,7 +92,8 @@ class MainWindow(QMainWindow):
         main.addWidget(centre)
         main.addWidget(self.inspector)
         main.setStretchFactor(1, 1)
-        main.setSizes([440, 880, 340])
+        main.setSizes([400, 1000, 340])
+        self._main_splitter = main
         main.setChildrenCollapsible(False)
         self.setCentralWidget(main)
 
