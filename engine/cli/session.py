@@ -51,19 +51,25 @@ def follow_to_end(service: Flowdeck, handle: Any, workflow: Workflow | None, *, 
 
 
 def result_json(service: Flowdeck, result: RunResult, workflow: Workflow | None) -> dict[str, Any]:
-    """The ``--json`` object of a finished run from its result (its record, node records, skipped)."""
+    """The ``--json`` object of a finished run: its record and node records, as ``watch`` prints it.
+
+    The stored node records are used when they hold every node of the result (they
+    also hold the skipped nodes, in run order); otherwise (records still on their way
+    through Celery) the result's own, with the skipped nodes appended.
+    """
+    run = result.execution
+    if run is None:  # a handle that did not follow the records (a remote run): read them
+        run = service.get_run(result.run_id)
+    stored = service.node_executions(result.run_id)
+    if {n.id for n in result.node_executions} <= {n.id for n in stored}:
+        return run_json(run, stored, stream=result.stream)
     skipped: dict[str, tuple[str, str]] = {}
     if workflow is not None:
         specs = workflow.all_nodes()
         for node_id in result.skipped_node_ids:
             spec = specs.get(node_id)
             skipped[node_id] = (spec.title, spec.type) if spec is not None else (node_id, "")
-    run = result.execution
-    nodes = result.node_executions
-    if run is None:  # a handle that did not follow the records (a remote run): read them
-        run = service.get_run(result.run_id)
-        nodes = service.node_executions(result.run_id)
-    return run_json(run, nodes, stream=result.stream, skipped=skipped)
+    return run_json(run, result.node_executions, stream=result.stream, skipped=skipped)
 
 
 def print_result(data: dict[str, Any], *, as_json: bool) -> int:
