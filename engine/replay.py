@@ -54,8 +54,8 @@ def plan_replay(
     if check_mode(mode) == "rerun":
         return ReplayPlan(rerun=_topological(workflow), mode="rerun")
     last: dict[str, NodeExecution] = {}
-    for execution in node_executions:
-        if execution.metadata.get("container_id") is None:
+    for execution in node_executions:  # skipped records: the node never ran, as if it had no record
+        if execution.metadata.get("container_id") is None and execution.status != "skipped":
             last[execution.node_id] = execution
     graph = workflow.graph
     order = _topological(workflow)

@@ -8,8 +8,15 @@ returns at once.  It does no I/O itself.
 
 Choices worth knowing:
 
-- ``NodeSkippedEvent`` records nothing (a skipped node did no work and has no
-  execution id); the ids are kept in :attr:`WorkflowCycleManager.skipped_node_ids`.
+- ``NodeSkippedEvent`` saves a ``skipped`` record (no attempts, elapsed 0,
+  created and finished at the event's time, container metadata as for other
+  nodes) whose id is derived from run id, node id and container index, so the
+  same events always give the same record.  Its index is the highest index
+  handed out so far: sorted by ``(index, created_at)`` the records read in
+  event order (the engine numbers only nodes that start).  Skipped records are
+  in :attr:`~WorkflowCycleManager.skipped_executions`, not in
+  :attr:`~WorkflowCycleManager.node_executions`; their node ids also in
+  :attr:`~WorkflowCycleManager.skipped_node_ids`.
 - Iteration/loop progress events record nothing: the container node has its
   own node execution, and nodes inside it carry ``container_id`` /
   ``container_index`` in their metadata.
@@ -36,6 +43,7 @@ from engine.lifecycle.node_records import (
     apply_started,
     close_node,
     new_node_execution,
+    skipped_node_execution,
 )
 from engine.lifecycle.records import (
     NodeExecution,
@@ -95,6 +103,9 @@ class WorkflowCycleManager:
         self._execution: WorkflowExecution | None = None
         self._node_executions: dict[str, NodeExecution] = {}
         self._skipped: list[str] = []
+        self._skipped_records: dict[str, NodeExecution] = {}
+        self._skip_counts: dict[tuple[str, int | None], int] = {}  # (node, container index) -> skips
+        self._max_index = 0
         self._run_id: str | None = None
         self._last_seq = -1
 
@@ -109,7 +120,14 @@ class WorkflowCycleManager:
         return list(self._node_executions.values())
 
     def node_execution(self, node_execution_id: str) -> NodeExecution | None:
-        return self._node_executions.get(node_execution_id)
+        """A node's record by id (skipped records included)."""
+        record = self._node_executions.get(node_execution_id)
+        return record if record is not None else self._skipped_records.get(node_execution_id)
+
+    @property
+    def skipped_executions(self) -> list[NodeExecution]:
+        """The records of skipped nodes, in event order."""
+        return list(self._skipped_records.values())
 
     @property
     def skipped_node_ids(self) -> tuple[str, ...]:
@@ -219,11 +237,13 @@ class WorkflowCycleManager:
             index = len(self._node_executions) + 1
             node = new_node_execution(event, index=index, created_at=created_at)
             self._node_executions[node.id] = node
+            self._max_index = max(self._max_index, node.index)
         return node
 
     def _on_node_started(self, event: ev.NodeStartedEvent) -> None:
         node = self._node(event, event.at)
         apply_started(node, event)
+        self._max_index = max(self._max_index, node.index)
         self._nodes.save(node)
 
     def _on_node_retry(self, event: ev.NodeRetryEvent) -> None:
@@ -238,6 +258,12 @@ class WorkflowCycleManager:
 
     def _on_node_skipped(self, event: ev.NodeSkippedEvent) -> None:
         self._skipped.append(event.node_id)
+        key = (event.node_id, event.container_index)
+        occurrence = self._skip_counts.get(key, 0)
+        self._skip_counts[key] = occurrence + 1
+        record = skipped_node_execution(event, index=self._max_index, occurrence=occurrence)
+        self._skipped_records[record.id] = record
+        self._nodes.save(record)
 
 
 def _tokens(metadata: dict[str, Any]) -> int:

@@ -2,18 +2,55 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from engine import events as ev
 from engine.lifecycle.records import NodeAttempt, NodeExecution, NodeStatus
 
+#: namespace of the ids of skipped-node records (uuid5 of run, node, container index, occurrence)
+SKIPPED_ID_NAMESPACE = uuid.UUID("5f0c3e2a-9b1d-4c6e-8a7f-2d4b6c8e0a13")
 
-def new_node_execution(event: ev.NodeEvent, *, index: int, created_at: float) -> NodeExecution:
+
+def _container_metadata(event: ev.NodeEvent | ev.NodeSkippedEvent) -> dict[str, Any]:
     metadata: dict[str, Any] = {}
     if event.container_id is not None:
         metadata["container_id"] = event.container_id
     if event.container_index is not None:
         metadata["container_index"] = event.container_index
+    return metadata
+
+
+def skipped_execution_id(run_id: str, node_id: str, container_index: int | None, occurrence: int = 0) -> str:
+    """The stable id of the record of a skipped node: the same event stream always gives the same id.
+
+    ``occurrence`` tells apart skips of one node with the same container index
+    (a container nested in another one's rounds): 0 for the first.
+    """
+    name = f"{run_id}\x1f{node_id}\x1f{'' if container_index is None else container_index}\x1f{occurrence}"
+    return uuid.uuid5(SKIPPED_ID_NAMESPACE, name).hex
+
+
+def skipped_node_execution(event: ev.NodeSkippedEvent, *, index: int, occurrence: int = 0) -> NodeExecution:
+    """A node that never ran: status ``skipped``, no attempts, no time spent, at the event's time."""
+    return NodeExecution(
+        id=skipped_execution_id(event.run_id, event.node_id, event.container_index, occurrence),
+        run_id=event.run_id,
+        index=index,
+        node_id=event.node_id,
+        node_type=event.node_type,
+        title=event.title,
+        created_at=event.at,
+        status=NodeStatus.SKIPPED,
+        finished_at=event.at,
+        elapsed_time=0.0,
+        metadata=_container_metadata(event),
+        seq=event.seq,
+    )
+
+
+def new_node_execution(event: ev.NodeEvent, *, index: int, created_at: float) -> NodeExecution:
+    metadata = _container_metadata(event)
     return NodeExecution(
         id=event.node_execution_id,
         run_id=event.run_id,

@@ -200,12 +200,14 @@ def test_pause_and_resume_switch_the_run_status(manager, store) -> None:
     assert store.get_run("run-1").status == "running"  # type: ignore[union-attr]
 
 
-def test_skipped_nodes_record_nothing_but_are_listed(manager, store) -> None:
+def test_skipped_nodes_are_recorded_and_listed(manager, store) -> None:
     s = EventScript()
     manager.handle(s.run_started())
     manager.handle(s.event(ev.NodeSkippedEvent, node_id="else-branch", node_type="llm"))
-    assert store.get_node_executions("run-1") == []
+    (record,) = store.get_node_executions("run-1")
+    assert (record.node_id, record.status, record.attempts) == ("else-branch", "skipped", [])
     assert manager.skipped_node_ids == ("else-branch",)
+    assert manager.node_executions == []  # only nodes that ran
 
 
 def test_reused_node_keeps_its_source_and_has_no_attempt(manager, store) -> None:
