@@ -32,7 +32,7 @@ class DatabaseBox(QGroupBox):
 
     def __init__(self, url: str, parent: QWidget | None = None) -> None:
         super().__init__("Database", parent)
-        form = settings_form(self)
+        self.form = form = settings_form(self)
         self.sqlite = QRadioButton("SQLite file", self)
         self.postgres = QRadioButton("PostgreSQL", self)
         kinds = QButtonGroup(self)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetrics, QPalette
-from PySide6.QtWidgets import QDialogButtonBox, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QDialogButtonBox, QFormLayout, QLabel, QPushButton, QWidget
 
 from desktop_app import theme
 
@@ -94,3 +95,18 @@ def required_mark(widget: QWidget, text: str, required: bool) -> str:
     if not required:
         return escaped
     return f'{escaped} <span style="color:{palette_of(widget).danger}">*</span>'
+
+
+def align_form_labels(*forms: QFormLayout) -> None:
+    """One label column across several forms (e.g. the group boxes of one dialog)."""
+    labels = []
+    for form in forms:
+        for row in range(form.rowCount()):
+            item = form.itemAt(row, QFormLayout.ItemRole.LabelRole)
+            if item is not None and item.widget() is not None:
+                labels.append(item.widget())
+    width = max((label.sizeHint().width() for label in labels), default=0)
+    for label in labels:
+        label.setMinimumWidth(width)
+        if isinstance(label, QLabel):
+            label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

@@ -32,6 +32,7 @@ from desktop_app.dialogs.connection_check import check_broker, check_database, j
 from desktop_app.dialogs.database_box import DatabaseBox, move_password, password_field, settings_form
 from desktop_app.dialogs.errors import describe_error
 from desktop_app.dialogs.form_style import (
+    align_form_labels,
     error_label,
     heading,
     muted_label,
@@ -150,6 +151,7 @@ class SettingsDialog(QDialog):
         self._broker.editingFinished.connect(lambda: move_password(self._broker, self._broker_password))
         for edit in (self._broker, self._broker_password):
             edit.textChanged.connect(self._validate)
+        align_form_labels(self._db.form, pf, cf)
         polish_dialog(self)
         self._update_enabled()
 
