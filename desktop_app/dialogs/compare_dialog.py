@@ -33,6 +33,7 @@ from desktop_app.formatting import duration, pretty_json, short_id, tokens_of
 from desktop_app.run_state import display_state
 from engine.graph import Workflow
 from engine.lifecycle.records import NodeExecution, WorkflowExecution
+from engine.variables.pool import mask_secrets
 
 COLUMNS = ["Node", "A status", "A time", "A tokens", "B status", "B time", "B tokens", "Δ time", "Outputs"]
 
@@ -106,6 +107,12 @@ class CompareDialog(QDialog):
         self.setWindowTitle("Compare runs")
         self.setMinimumSize(860, 560)
         self._rows = compare_runs(left, left_records, right, right_records, workflow)
+        # defence in depth: records carry secrets masked already; never show a declared one in clear
+        self._secrets = [
+            str(d.value)
+            for d in (workflow.environment if workflow else [])
+            if d.value_type == "secret" and d.value
+        ]
         pal = palette_of(self)
         root = QVBoxLayout(self)
         root.setSpacing(10)
@@ -218,8 +225,8 @@ class CompareDialog(QDialog):
             return
         index = self._table.indexOfTopLevelItem(current)
         c = self._rows[index]
-        self._left_out.setPlainText(_outputs_text(c.left))
-        self._right_out.setPlainText(_outputs_text(c.right))
+        self._left_out.setPlainText(mask_secrets(_outputs_text(c.left), self._secrets))
+        self._right_out.setPlainText(mask_secrets(_outputs_text(c.right), self._secrets))
 
 
 def _signed(seconds: float) -> str:

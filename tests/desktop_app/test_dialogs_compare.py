@@ -32,3 +32,62 @@ def test_run_and_its_replay_side_by_side(qtbot, flowdeck: Flowdeck) -> None:
     dialog.select("publish")
     left_text, right_text = dialog.shown_outputs()
     assert left_text.startswith("error:") and '"url": "http://x/1"' in right_text
+
+
+SECRET_WORKFLOW = """\
+app: {name: with-secret, mode: workflow}
+kind: app
+version: 0.3.1
+workflow:
+  environment_variables:
+    - {name: api_key, value_type: secret, value: sk-live-123456}
+  graph:
+    nodes:
+      - id: start
+        data: {type: start, title: Start, variables: []}
+      - id: call
+        data: {type: template-transform, title: Call, template: "x", variables: []}
+    edges:
+      - {source: start, target: call}
+"""
+
+
+def test_a_declared_secret_is_never_shown(qtbot) -> None:
+    import time
+
+    from engine.lifecycle.records import NodeExecution, WorkflowExecution
+
+    workflow = load_workflow(SECRET_WORKFLOW)
+
+    def run(run_id: str) -> WorkflowExecution:
+        return WorkflowExecution(
+            id=run_id,
+            workflow_id="w",
+            version="v",
+            graph={},
+            graph_hash="h",
+            inputs={},
+            started_at=time.time(),
+            status="succeeded",
+        )
+
+    def record(run_id: str, output: str) -> NodeExecution:
+        return NodeExecution(
+            id=f"{run_id}-call",
+            run_id=run_id,
+            index=1,
+            node_id="call",
+            node_type="template-transform",
+            created_at=time.time(),
+            title="Call",
+            status="succeeded",
+            outputs={"output": output},
+        )
+
+    dialog = CompareDialog(
+        run("a"), [record("a", "key sk-live-123456")], run("b"), [record("b", "key ***")], workflow
+    )
+    qtbot.addWidget(dialog)
+    dialog.select("call")
+    left, right = dialog.shown_outputs()
+    assert "sk-live-123456" not in left and "key ***" in left and "key ***" in right
