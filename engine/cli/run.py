@@ -65,11 +65,9 @@ def run_command(
     try:
         try:
             handle = service.start(loaded, run_inputs, system, mocks, triggered_from="cli", **options)
-        except TypeError as exc:
-            if on_worker and "where" in str(exc):
-                raise bad_input("--on-worker: this Flowdeck cannot start runs on a worker yet") from None
-            raise bad_input(str(exc)) from None
-        except (FlowdeckError, OSError, ValueError) as exc:
+        except NotImplementedError as exc:
+            raise bad_input(f"--on-worker: {exc}") from None
+        except (FlowdeckError, OSError, TypeError, ValueError) as exc:
             raise bad_input(str(exc)) from None
         code = follow_to_end(service, handle, loaded, as_json=as_json)
     finally:

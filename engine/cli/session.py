@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from engine.service import Flowdeck
 
 TERMINATE_WAIT_S = 30.0
+RECORDS_WAIT_S = 30.0
 
 
 def follow_events(view: ProgressView, events: Iterable[EngineEvent]) -> None:
@@ -58,8 +59,8 @@ def result_json(service: Flowdeck, result: RunResult, workflow: Workflow | None)
     through Celery) the result's own, with the skipped nodes appended.
     """
     run = result.execution
-    if run is None:  # a handle that did not follow the records (a remote run): read them
-        run = service.get_run(result.run_id)
+    if run is None:  # a remote run: its worker writes the records, maybe a moment after the end
+        run = service.wait_for_end(result.run_id, RECORDS_WAIT_S)
     stored = service.node_executions(result.run_id)
     if {n.id for n in result.node_executions} <= {n.id for n in stored}:
         return run_json(run, stored, stream=result.stream)
