@@ -38,6 +38,7 @@ from engine.remote.command_channel import RedisCommandChannel
 from engine.remote.event_stream import RedisEventPublisher, last_event
 from engine.remote.heartbeat import DEFAULT_INTERVAL_S, DEFAULT_TTL_S, Heartbeat
 from engine.remote.keys import redis_client
+from engine.remote.worker_sweep import install_orphan_sweeps
 from engine.run import RunResult, start_workflow
 from engine.settings import Settings
 
@@ -134,8 +135,8 @@ def _run(
     publisher = RedisEventPublisher(client, run_id)
     channel = RedisCommandChannel(client, run_id)
     try:
-        repos = repositories(settings) if repositories is not None else None
         try:
+            repos = repositories(settings) if repositories is not None else None
             handle = start_workflow(
                 payload["graph"],
                 payload.get("inputs") or {},
@@ -151,7 +152,7 @@ def _run(
                 triggered_from=str(payload.get("triggered_from") or "remote-run"),
                 **options,
             )
-        except Exception as exc:  # bad graph, inputs or options: the run fails before it starts
+        except Exception as exc:  # bad graph, inputs, options or database: the run fails before it starts
             log.error("run %s could not start: %s", run_id, exc)
             failed = RunFailedEvent(
                 run_id=run_id, seq=1, at=time.time(), error=f"{type(exc).__name__}: {exc}"
@@ -174,7 +175,10 @@ def _run(
 def register_run_tasks(
     app: Celery, settings: Settings | None = None, *, events_url: str | None = None
 ) -> Task:
-    """Register ``run_workflow`` on ``app`` (routed to ``workflow_runs``) and return it."""
+    """Register ``run_workflow`` on ``app`` (routed to ``workflow_runs``) and return it.
+
+    Workers of ``app`` also sweep for orphaned runs (:mod:`engine.remote.worker_sweep`).
+    """
     routes = dict(app.conf.task_routes or {})
     routes[RUN_TASK] = {"queue": RUN_QUEUE}
     app.conf.task_routes = routes
@@ -202,6 +206,19 @@ def register_run_tasks(
             if "repos" not in lazy:
                 lazy["repos"] = build_repositories(cfg)
             return lazy["repos"]
+
+    def sweep_client() -> redis.Redis:
+        url = events_url or app.conf.get(EVENTS_URL_CONF_KEY) or app.conf.broker_url
+        return redis_client(str(url), socket_timeout_s=max(1.0, current_settings().celery.socket_timeout_s))
+
+    def sweep_repositories() -> Any:
+        from engine.persistence.factory import build_repositories
+
+        cfg = current_settings()
+        with lock:  # never two database upgrades at once (Alembic's context is process-global)
+            return build_repositories(cfg)
+
+    install_orphan_sweeps(app, sweep_client, sweep_repositories)
 
     @app.task(
         name=RUN_TASK,

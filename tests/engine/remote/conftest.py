@@ -54,7 +54,11 @@ def _module_worker(
     _module_redis: RedisServer, worker_database_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[CeleryWorkerProcess]:
     workdir = tmp_path_factory.mktemp("worker")
-    extra = {"FLOWDECK_PERSISTENCE": "sync", "FLOWDECK_DATA_DIR": str(workdir / "data")}
+    extra = {
+        "FLOWDECK_PERSISTENCE": "sync",
+        "FLOWDECK_DATA_DIR": str(workdir / "data"),
+        "FLOWDECK_REMOTE_SWEEP_INTERVAL_S": "0.5",
+    }
     env = worker_env(_module_redis.url, worker_database_url, extra=extra)
     worker = CeleryWorkerProcess(
         "engine.remote.worker_app", "workflow_runs", env, workdir / "worker.log", "runs"
