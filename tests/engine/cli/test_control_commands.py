@@ -68,7 +68,8 @@ def background(cli: Cli, tmp_path: Path) -> Iterator[list[Background]]:
     for bg in started:
         if bg.proc.poll() is None:
             bg.proc.kill()
-            bg.proc.wait(10)
+        if bg.proc.stdout is not None and not bg.proc.stdout.closed:
+            bg.proc.communicate(timeout=10)
 
 
 def test_terminate_stops_a_run_of_another_process_and_prints_its_record(
@@ -188,3 +189,40 @@ def test_replay_detach_returns_at_once_and_the_replay_runs_on(cli: Cli, failed_r
         lambda: cli.json("show", new_id)[1]["run"]["status"] == "succeeded", 60, "the detached replay to end"
     )
     assert cli.json("show", new_id)[1]["run"]["replay_of"] == failed_run
+
+
+def test_ctrl_c_terminates_the_run_and_records_it(cli: Cli, tmp_path: Path) -> None:
+    import signal
+
+    mocks = write_mocks(tmp_path, {"count": {"outputs": {"letters": 1}, "delay_ms": 30_000}}, "slow.yml")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "engine.cli", "run", str(GREETING), "--inputs", '{"name": "Al"}',
+         "--mock", str(mocks)],
+        cwd=ROOT, env={**os.environ, **cli.env}, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        wait_until(lambda: cli.json("runs", "--status", "running")[1]["total"] == 1, 60, "the run to start")
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 3, err
+    assert "Traceback" not in err and "terminated" in out
+    run = cli.json("runs")[1]["runs"][0]
+    assert run["status"] == "terminated" and "Ctrl-C" in run["error"]
+
+
+def test_resume_continues_here_a_paused_run_whose_process_died(
+    cli: Cli, tmp_path: Path, background: list[Background]
+) -> None:
+    bg = Background(cli, tmp_path, delay_ms=1_000)
+    background.append(bg)
+    assert cli("pause", bg.run_id, "--wait", "30").exit_code == 0
+    bg.proc.kill()
+    bg.proc.communicate(timeout=10)  # reaped, its pipes closed
+    resumed = cli("resume", bg.run_id, "--json")
+    assert resumed.exit_code == 0, resumed.output
+    data = json.loads(resumed.stdout)
+    assert data["run_id"] == bg.run_id and data["status"] == "succeeded"
+    assert data["outputs"]["note"] == "That is a long name (11 letters)."
