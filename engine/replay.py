@@ -12,7 +12,7 @@ outputs and the replay starts from the original's initial values.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -109,6 +109,28 @@ def replay_workflow(
         reused=reused,
         **options,
     )
+
+
+def replay_chain(
+    run: WorkflowExecution,
+    get_run: Callable[[str], WorkflowExecution | None],
+    replays_of: Callable[[list[str]], list[WorkflowExecution]],
+) -> list[WorkflowExecution]:
+    """The original of ``run`` (following ``replay_of`` up) and every replay of it, oldest first."""
+    root, seen = run, {run.id}
+    while root.replay_of and root.replay_of not in seen:
+        parent = get_run(root.replay_of)
+        if parent is None:
+            break
+        seen.add(parent.id)
+        root = parent
+    chain = {root.id: root}
+    frontier = [root.id]
+    while frontier:
+        children = [r for r in replays_of(frontier) if r.id not in chain]
+        chain.update((r.id, r) for r in children)
+        frontier = [r.id for r in children]
+    return sorted(chain.values(), key=lambda r: (r.started_at, r.id))
 
 
 def _tokens(metadata: Mapping[str, Any]) -> int:

@@ -34,19 +34,16 @@ from typing import Any, Literal
 
 from sqlalchemy import Engine
 
-from engine.control.identity import OwnerIdentity
-from engine.control.keeper import ControlKeeper
-from engine.control.owned_run import OwnedRunListener, RecordGate
+from engine.control.errors import RunAlreadyEnded, RunTakenOver, UnknownRun
+from engine.control.local_control import LocalControl
+from engine.control.owned_run import RecordGate
 from engine.dsl import load_workflow
 from engine.events import EngineEvent
 from engine.graph import Workflow
 from engine.lifecycle.records import NodeExecution, WorkflowExecution
 from engine.lifecycle.statuses import TERMINAL_RUN_STATUSES, is_final
 from engine.persistence.protocols import DurationPoint, RunPage, RunQuery
-from engine.persistence.sql import orphan_sweep, reads, run_owners
-from engine.persistence.sql.command_channel import DatabaseCommandChannel, send_command
-from engine.persistence.sql.upserts import upsert_runs
-from engine.replay import ReplayMode, ReplayPlan, check_mode, plan_replay, replay_workflow
+from engine.replay import ReplayMode, ReplayPlan, check_mode, plan_replay, replay_chain, replay_workflow
 from engine.run import RunHandle, WorkflowSource, start_workflow
 from engine.scheduler.commands import Command, PauseCommand, ResumeCommand, TerminateCommand
 from engine.settings import Settings
@@ -54,17 +51,7 @@ from engine.settings import Settings
 Owner = Literal["here", "local", "remote", "gone"]
 WAIT_POLL_S = 0.1
 
-
-class UnknownRun(LookupError):
-    """No live or recorded run has this id (or none that this call can reach)."""
-
-
-class RunAlreadyEnded(ValueError):
-    """terminate / pause / resume of a run that already ended."""
-
-
-class RunTakenOver(RuntimeError):
-    """Another process took over the run first (two resumes of an orphaned paused run)."""
+__all__ = ["Flowdeck", "RunAlreadyEnded", "RunTakenOver", "UnknownRun", "sql_engine_of"]
 
 
 def sql_engine_of(repositories: Any) -> Engine | None:
@@ -85,14 +72,18 @@ class Flowdeck:
 
             repositories = build_repositories(self.settings)
         self.repositories = repositories
-        self.identity = OwnerIdentity()
-        self._db = sql_engine_of(repositories)
-        self._keeper: ControlKeeper | None = None
+        db = sql_engine_of(repositories)
+        # runs recorded in a SQL database are owned there (commands, heartbeat, snapshots)
+        self._local = LocalControl(db) if db is not None else None
         self._handles: dict[str, RunHandle] = {}
-        self._owned: dict[str, tuple[OwnedRunListener, list[RecordGate]]] = {}
         self._workflows: dict[str, Workflow] = {}
         self._lock = threading.Lock()
         self._closed = False
+
+    @property
+    def local_control(self) -> LocalControl | None:
+        """Run ownership in the SQL database (None when the records are not in one)."""
+        return self._local
 
     # ------------------------------------------------------------- running
     def start(
@@ -132,11 +123,11 @@ class Flowdeck:
         if owner == "here":
             handle.terminate(reason)  # type: ignore[union-attr]
         elif owner == "local":
-            self._send(run_id, TerminateCommand(reason))
+            self._local.send(run_id, TerminateCommand(reason))  # type: ignore[union-attr]
         elif owner == "remote":
             self._remote_send(run_id, TerminateCommand(reason))
         else:
-            self._end_abandoned(run_id, record, reason)
+            self._local.terminate_abandoned(record, reason)  # type: ignore[union-attr,arg-type]
 
     def pause(self, run_id: str) -> None:
         """Ask the run to pause: once its in-flight nodes finish it is ``paused`` (snapshot stored)."""
@@ -144,7 +135,7 @@ class Flowdeck:
         if owner == "here":
             handle.pause()  # type: ignore[union-attr]
         elif owner == "local":
-            self._send(run_id, PauseCommand())
+            self._local.send(run_id, PauseCommand())  # type: ignore[union-attr]
         elif owner == "remote":
             self._remote_send(run_id, PauseCommand())
         else:
@@ -168,7 +159,7 @@ class Flowdeck:
             handle.resume()  # type: ignore[union-attr]
             return handle
         if owner == "local":
-            self._send(run_id, ResumeCommand())
+            self._local.send(run_id, ResumeCommand())  # type: ignore[union-attr]
             return None
         if owner == "remote":
             self._remote_send(run_id, ResumeCommand())
@@ -191,8 +182,7 @@ class Flowdeck:
 
     def sweep_orphans(self) -> list[str]:
         """Mark the running runs whose owner died ``failed`` ("interrupted: ..."); their ids."""
-        keeper = self._control()
-        return keeper.sweep() if keeper is not None else []
+        return self._local.sweep() if self._local is not None else []
 
     def wait_for_end(self, run_id: str, timeout: float) -> WorkflowExecution:
         """The run's record once it is final (polls the records); TimeoutError after ``timeout``."""
@@ -205,7 +195,8 @@ class Flowdeck:
             record = self.repositories.executions.get_run(run_id)
             if record is not None and record.status in TERMINAL_RUN_STATUSES:
                 return record
-            if record is None and handle is None and not self._has_owner_row(run_id):
+            known = handle is not None or (self._local is not None and self._local.has_owner_row(run_id))
+            if record is None and not known:
                 raise UnknownRun(f"no run {run_id}: neither running nor recorded")
             left = deadline - time.monotonic()
             if left <= 0:
@@ -258,25 +249,12 @@ class Flowdeck:
 
     def replay_chain(self, run_id: str) -> list[WorkflowExecution]:
         """The original of ``run_id`` and every replay of it, transitively, oldest first."""
-        root = self.get_run(run_id)
-        seen = {root.id}
-        while root.replay_of and root.replay_of not in seen:
-            parent = self.repositories.executions.get_run(root.replay_of)
-            if parent is None:
-                break
-            seen.add(parent.id)
-            root = parent
-        chain = {root.id: root}
-        frontier = [root.id]
-        while frontier:
-            children = [r for r in self._replays_of(frontier) if r.id not in chain]
-            chain.update((r.id, r) for r in children)
-            frontier = [r.id for r in children]
-        return sorted(chain.values(), key=lambda r: (r.started_at, r.id))
+        return replay_chain(self.get_run(run_id), self.repositories.executions.get_run, self._replays_of)
 
     # --------------------------------------------------------------- reads
     def list_runs(self, query: RunQuery | None = None) -> RunPage:
-        self._control()
+        if self._local is not None:
+            self._local.keeper()  # a console that only watches still sweeps orphans
         return self.repositories.executions.list_runs(query or RunQuery())
 
     def get_run(self, run_id: str) -> WorkflowExecution:
@@ -304,24 +282,17 @@ class Flowdeck:
         with self._lock:
             self._closed = True
             handles = list(self._handles.values())
-            owned = dict(self._owned)
         let_go: list[str] = []
         for handle in handles:
-            entry = owned.get(handle.run_id)
-            if handle.status == "paused" and entry is not None and entry[0].snapshot_stored:
+            if handle.status == "paused" and self._local is not None and self._local.let_go(handle.run_id):
                 let_go.append(handle.run_id)
-                for gate in entry[1]:
-                    gate.detach()  # the run winds down in-process without touching its records
-                entry[0].detach()
                 handle.terminate("the application is closing (the paused run stays resumable)")
             elif handle.status in ("running", "paused"):
                 handle.terminate("the application is closing")
         for handle in handles:
             handle.wait(timeout) if handle.status in ("running", "paused") else None
-        if self._keeper is not None:
-            self._keeper.stop()  # also removes the owner rows of the runs that ended
-        if self._db is not None and let_go:
-            run_owners.release(self._db, self.identity.owner_id, let_go)
+        if self._local is not None:
+            self._local.close(let_go)
         self.repositories.close(timeout) if hasattr(self.repositories, "close") else None
 
     # ---------------------------------------------------------- internals
@@ -349,29 +320,18 @@ class Flowdeck:
             "node_execution_repository": gates[-1],
         }
         all_listeners = list(listeners or [])
-        listener: OwnedRunListener | None = None
-        keeper = self._control()
-        if keeper is not None and self._db is not None:
-            me = self.identity
-            channel = DatabaseCommandChannel(self._db, run_id)
-            listener = OwnedRunListener(
-                self._db, run_id, me.owner_id, channel, lambda run, forget: keeper.disown(run, forget=forget)
-            )
-            if not claimed:
-                run_owners.claim_run(self._db, run_id, me.owner_id, me.host, me.pid)
-            keeper.own(run_id)
-            all_listeners.insert(0, listener)  # before the records: the snapshot is stored first
-            wiring["channel"] = channel
+        if self._local is not None:
+            owned = self._local.adopt(run_id, gates, claimed=claimed)
+            all_listeners.insert(0, owned["listener"])  # before the records: the snapshot is stored first
+            wiring["channel"] = owned["channel"]
         try:
             handle = begin(listeners=all_listeners, **wiring)
         except Exception:
-            if listener is not None and keeper is not None and self._db is not None:
-                keeper.disown(run_id)
+            if self._local is not None:
+                self._local.abandon(run_id)
             raise
         with self._lock:
             self._handles[run_id] = handle
-            if listener is not None:
-                self._owned[run_id] = (listener, gates)
         return handle
 
     def _owner_of(self, run_id: str) -> tuple[Owner, RunHandle | None, WorkflowExecution | None]:
@@ -386,33 +346,15 @@ class Flowdeck:
         record = self.repositories.executions.get_run(run_id)
         if record is not None and record.status in TERMINAL_RUN_STATUSES:
             raise RunAlreadyEnded(f"run {run_id} already ended {record.status}")
-        if self._db is not None:
-            owner = run_owners.owner_of(self._db, run_id)
-            mine = owner is not None and owner.owner_id == self.identity.owner_id
-            if owner is not None and not mine and self.identity.owner_alive(owner, time.time()):
-                return "local", None, record
+        if self._local is not None and self._local.live_owner(run_id):
+            return "local", None, record
         if self._remote_owns(run_id, record):
             return "remote", None, record
         if record is None:
             raise UnknownRun(f"no run {run_id}: neither running nor recorded")
-        if self._db is None:
+        if self._local is None:
             raise UnknownRun(f"run {run_id} is not running in this process")
         return "gone", None, record
-
-    def _send(self, run_id: str, command: Command) -> None:
-        assert self._db is not None
-        send_command(self._db, run_id, command)
-
-    def _end_abandoned(self, run_id: str, record: WorkflowExecution | None, reason: str) -> None:
-        """Terminate a run whose owner is gone: its records end ``terminated`` right here."""
-        assert self._db is not None and record is not None
-        if not orphan_sweep.end_orphan(
-            self._db, run_id, record.seq, reason, status="terminated", from_statuses=("running", "paused")
-        ):
-            now = self.get_run(run_id)
-            if now.status in TERMINAL_RUN_STATUSES:
-                raise RunAlreadyEnded(f"run {run_id} already ended {now.status}")
-            raise RunTakenOver(f"run {run_id} changed while it was being terminated: try again")
 
     def _resume_here(
         self,
@@ -424,47 +366,18 @@ class Flowdeck:
         **options: Any,
     ) -> RunHandle:
         """Continue a paused run whose owner is gone from its stored snapshot, same run id."""
-        assert self._db is not None and record is not None
-        if record.status != "paused":
-            raise UnknownRun(f"run {run_id} is {record.status} and its owner is gone: nothing to resume")
-        owner = run_owners.owner_of(self._db, run_id)
-        snapshot = run_owners.load_snapshot(self._db, run_id)
-        if owner is None or snapshot is None:
-            raise UnknownRun(
-                f"run {run_id} is paused but has no stored snapshot (paused inside a container, or by an "
-                "older Flowdeck): replay it instead"
-            )
-        me = self.identity
-        if not run_owners.take_over(self._db, run_id, owner.owner_id, me.owner_id, me.host, me.pid):
-            raise RunTakenOver(f"run {run_id} was taken over by another process first")
+        assert self._local is not None and record is not None
+        snapshot = self._local.take_over_paused(record)
         workflow = self._workflow_of(record)
-        # the record says running again, above the paused seq; the run's events follow above it
-        seq = record.seq + 1
-        record.status, record.seq = "running", seq
-        upsert_runs(self._db, [record])
-        snapshot = {**snapshot, "last_seq": max(int(snapshot.get("last_seq", 0)), seq)}
 
         def begin(**wiring: Any) -> RunHandle:
             return start_workflow(workflow, mocks=mocks, snapshot=snapshot, **options, **wiring)
 
         return self._launch(begin, listeners, run_id=run_id, original=record, claimed=True)
 
-    def _control(self) -> ControlKeeper | None:
-        """The keeper thread (started on first use) when runs are recorded in a SQL database."""
-        if self._db is None:
-            return None
-        with self._lock:
-            if self._keeper is None and not self._closed:
-                self._keeper = ControlKeeper(self._db, self.identity)
-                self._keeper.start()
-            return self._keeper
-
-    def _has_owner_row(self, run_id: str) -> bool:
-        return self._db is not None and run_owners.owner_of(self._db, run_id) is not None
-
     def _replays_of(self, run_ids: list[str]) -> list[WorkflowExecution]:
-        if self._db is not None:
-            return reads.replays_of(self._db, run_ids)
+        if self._local is not None:
+            return self._local.replays_of(run_ids)
         wanted = set(run_ids)
         page = self.repositories.executions.list_runs(RunQuery(limit=10_000))
         return [r for r in page.items if r.replay_of in wanted]

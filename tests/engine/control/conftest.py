@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine
 
 from engine.service import Flowdeck
 from engine.settings import Settings
@@ -121,6 +122,12 @@ def wait_for_status(flowdeck: Flowdeck, run_id: str, status: str, timeout: float
         return run is not None and run.status == status
 
     wait_until(has, timeout, f"run {run_id} to be {status}")
+
+
+def db_of(flowdeck: Flowdeck) -> Engine:
+    """The database a Flowdeck owns its runs in."""
+    assert flowdeck.local_control is not None
+    return flowdeck.local_control.db
 
 
 def node_record(flowdeck: Flowdeck, run_id: str, node_id: str) -> Any:

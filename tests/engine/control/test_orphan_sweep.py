@@ -12,7 +12,7 @@ from engine.lifecycle.records import WorkflowExecution
 from engine.persistence.sql import orphan_sweep, upsert_runs
 from engine.persistence.sql.models import RunOwnerRow
 from engine.service import Flowdeck
-from tests.engine.control.conftest import OwnerProcess, node_record, wait_for_status, workflow
+from tests.engine.control.conftest import OwnerProcess, db_of, node_record, wait_for_status, workflow
 from tests.support.waiting import wait_until
 
 SWEPT_WITHIN_S = 30.0
@@ -55,14 +55,14 @@ def test_killed_owner_is_marked_interrupted_then_replayed_from_failure(
 
 def stop_control_threads(*flowdecks: Flowdeck) -> None:
     for flowdeck in flowdecks:
-        keeper = flowdeck._control()
+        assert flowdeck.local_control is not None
+        keeper = flowdeck.local_control.keeper()
         assert keeper is not None
         keeper.stop()
 
 
 def make_stale(flowdeck: Flowdeck, run_id: str, *, host: str = "another-host", age_s: float = 60.0) -> None:
-    assert flowdeck._db is not None
-    with flowdeck._db.begin() as conn:
+    with db_of(flowdeck).begin() as conn:
         conn.execute(
             update(RunOwnerRow)
             .where(RunOwnerRow.run_id == run_id)
@@ -92,9 +92,8 @@ def test_a_stale_heartbeat_from_another_host_is_swept_and_the_owners_later_truth
     assert swept.seq == before.seq + 1
 
     # a late write the owner had in flight (at or below the seq the sweep read) cannot undo it
-    assert sweeper._db is not None
     late = WorkflowExecution.from_dict({**before.to_dict(), "status": "running"})
-    assert upsert_runs(sweeper._db, [late]) == 0
+    assert upsert_runs(db_of(sweeper), [late]) == 0
     assert sweeper.get_run(handle.run_id).status == "failed"
 
     # the owner was not really dead: its next run event carries a higher seq and its truth wins
@@ -132,11 +131,10 @@ def test_find_orphans_on_this_host_needs_a_dead_pid(
     gate.touch()
     handle = flowdeck.start(workflow("gated_steps"), {"log_file": str(log), "gate_file": str(gate)})
     wait_for_status(flowdeck, handle.run_id, "running")
-    assert flowdeck._db is not None
-    me = flowdeck.identity
-    found = orphan_sweep.find_orphans(flowdeck._db, host=me.host, pid_alive=lambda pid: pid != me.pid)
+    me = flowdeck.local_control.identity
+    found = orphan_sweep.find_orphans(db_of(flowdeck), host=me.host, pid_alive=lambda pid: pid != me.pid)
     assert [run_id for run_id, _seq, _why in found] == [handle.run_id]
     assert "is gone" in found[0][2]
-    assert orphan_sweep.find_orphans(flowdeck._db, host=me.host, pid_alive=lambda pid: True) == []
+    assert orphan_sweep.find_orphans(db_of(flowdeck), host=me.host, pid_alive=lambda pid: True) == []
     gate.unlink()
     assert handle.wait(30).status == "succeeded"

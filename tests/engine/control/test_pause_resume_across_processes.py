@@ -10,7 +10,7 @@ from sqlalchemy import select
 from engine import run_workflow
 from engine.persistence.sql.models import RunCommandRow
 from engine.service import Flowdeck
-from tests.engine.control.conftest import OwnerProcess, node_record, wait_for_status, workflow
+from tests.engine.control.conftest import OwnerProcess, db_of, node_record, wait_for_status, workflow
 from tests.support.waiting import wait_until
 
 
@@ -30,8 +30,7 @@ def uninterrupted_outputs(tmp_path: Path) -> dict[str, object]:
 
 def commands_taken(flowdeck: Flowdeck, run_id: str) -> bool:
     """Every command sent to ``run_id`` through the database was taken (True too when it went in-process)."""
-    assert flowdeck._db is not None
-    with flowdeck._db.connect() as conn:
+    with db_of(flowdeck).connect() as conn:
         pending = conn.execute(
             select(RunCommandRow.id).where(RunCommandRow.run_id == run_id, RunCommandRow.taken_at.is_(None))
         ).all()
