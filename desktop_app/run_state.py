@@ -91,6 +91,9 @@ class RunState:
             manager.handle(event)
             self.events_seen += 1
             if isinstance(event, NodeSkippedEvent):
+                skipped = manager.record_for(event)  # the "skipped" record, as the database holds it
+                if skipped is not None and skipped.id not in self._records:
+                    self._records[skipped.id] = skipped
                 view = self._view(event.node_id)
                 if view.record is None:
                     view.state = "skipped"

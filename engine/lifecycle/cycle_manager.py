@@ -105,6 +105,7 @@ class WorkflowCycleManager:
         self._skipped: list[str] = []
         self._skipped_records: dict[str, NodeExecution] = {}
         self._skip_counts: dict[tuple[str, int | None], int] = {}  # (node, container index) -> skips
+        self._skipped_by_seq: dict[int, str] = {}  # seq of a NodeSkippedEvent -> its record's id
         self._max_index = 0
         self._run_id: str | None = None
         self._last_seq = -1
@@ -123,6 +124,14 @@ class WorkflowCycleManager:
         """A node's record by id (skipped records included)."""
         record = self._node_executions.get(node_execution_id)
         return record if record is not None else self._skipped_records.get(node_execution_id)
+
+    def record_for(self, event: ev.EngineEvent) -> NodeExecution | None:
+        """The node record ``event`` (handled already) created or changed; None for run events."""
+        if isinstance(event, ev.NodeSkippedEvent):
+            record_id = self._skipped_by_seq.get(event.seq)
+            return self._skipped_records.get(record_id) if record_id is not None else None
+        execution_id = getattr(event, "node_execution_id", None)
+        return self._node_executions.get(execution_id) if isinstance(execution_id, str) else None
 
     @property
     def skipped_executions(self) -> list[NodeExecution]:
@@ -263,6 +272,7 @@ class WorkflowCycleManager:
         self._skip_counts[key] = occurrence + 1
         record = skipped_node_execution(event, index=self._max_index, occurrence=occurrence)
         self._skipped_records[record.id] = record
+        self._skipped_by_seq[event.seq] = record.id
         self._nodes.save(record)
 
 
