@@ -275,7 +275,8 @@ def start_remote(
     except Exception as exc:  # kombu's OperationalError, a socket timeout, ...
         _forget_queued(client, run_id)
         raise BrokerUnavailable(
-            f"cannot send run {run_id} to the broker at {mask_url(broker)}: {type(exc).__name__}: {exc}"
+            f"cannot send run {run_id} to the broker at {mask_url(str(sender.conf.broker_url or broker))}: "
+            f"{type(exc).__name__}: {exc}"
         ) from exc
     finally:
         if own_app:
