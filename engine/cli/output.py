@@ -105,6 +105,17 @@ def node_elapsed(started_at: float, elapsed_time: float) -> float:
     return elapsed_time if started_at > 0 else 0.0
 
 
+def record_elapsed(n: NodeExecution) -> float:
+    """A node record's elapsed time, never more than its recorded wall span.
+
+    A node terminated before it started is reported by the engine with an elapsed
+    time measured from 0 (the epoch); its record then spans no time at all.
+    """
+    if n.finished_at is not None and n.elapsed_time > (n.finished_at - n.created_at) + 1.0:
+        return max(0.0, n.finished_at - n.created_at)
+    return n.elapsed_time
+
+
 def node_json(n: NodeExecution) -> dict[str, Any]:
     return {
         "node_id": n.node_id,
@@ -112,7 +123,7 @@ def node_json(n: NodeExecution) -> dict[str, Any]:
         "type": n.node_type,
         "status": n.status,
         "retry_count": n.retry_count,
-        "elapsed_time": n.elapsed_time,
+        "elapsed_time": record_elapsed(n),
     }
 
 

@@ -16,7 +16,14 @@ from rich.table import Table
 from rich.text import Text
 
 from engine.cli import app
-from engine.cli.output import EXIT_BAD_INPUT, dumps, fail, out_console, storage_unreachable
+from engine.cli.output import (
+    EXIT_BAD_INPUT,
+    dumps,
+    fail,
+    out_console,
+    record_elapsed,
+    storage_unreachable,
+)
 from engine.cli.theme import STATUS_STYLE
 
 if TYPE_CHECKING:
@@ -225,7 +232,7 @@ def node_table(nodes: list[NodeExecution]) -> Table:
             _status(n.status),
             "-" if skipped else str(n.retry_count),
             "-" if skipped else _secs(n.queue_wait),
-            "-" if skipped else _secs(n.elapsed_time),
+            "-" if skipped else _secs(record_elapsed(n)),
             Text(attempts or "-"),
             Text(n.error, style="red") if n.error else "",
         )

@@ -69,3 +69,19 @@ def test_a_node_terminated_before_it_started_reports_no_elapsed_time() -> None:
     )
     line = log.getvalue().strip()
     assert line == "■ Fetch [/x] terminated (0.0 ms): stop"
+
+
+def test_a_record_never_reports_more_time_than_it_spans() -> None:
+    from engine.cli.output import node_json
+    from engine.lifecycle import NodeExecution
+
+    never_started = NodeExecution(
+        id="ne", run_id="r", index=1, node_id="fetch", node_type="http-request", created_at=1_796_246_434.7,
+        status="terminated", finished_at=1_796_246_434.8, elapsed_time=1_796_246_434.731,
+    )  # fmt: skip
+    assert node_json(never_started)["elapsed_time"] < 0.2
+    normal = NodeExecution(
+        id="ne2", run_id="r", index=2, node_id="b", node_type="code", created_at=100.0,
+        status="succeeded", finished_at=102.0, elapsed_time=2.0004,
+    )  # fmt: skip
+    assert node_json(normal)["elapsed_time"] == 2.0004
