@@ -18,6 +18,7 @@ class ConsoleActions:
     rerun_inputs: QAction
     from_failure: QAction
     open_workflow: QAction
+    compare: QAction
     settings: QAction
     fit: QAction
     reload: QAction
@@ -53,6 +54,8 @@ def build_actions(window: QWidget) -> tuple[ConsoleActions, QToolBar]:
     rerun_inputs = action("Rerun with inputs…", None, "Run the same graph again with edited inputs")
     from_failure = action("From failure…", "Ctrl+Shift+R", "Reuse what succeeded, run the rest")
     open_workflow = action("Open workflow…", "Ctrl+O", "Show a workflow's graph without running it")
+    compare = action("Compare", "Ctrl+D", "Compare the two runs selected in the list")
+    compare.setEnabled(False)
     settings = action("Settings", "Ctrl+,", "Database, persistence and where runs execute")
     fit = action("Fit", "Ctrl+0", "Fit the graph in view")
     reload = action("Reload", "F5", "Reload from the database")
@@ -78,6 +81,7 @@ def build_actions(window: QWidget) -> tuple[ConsoleActions, QToolBar]:
     replay_button.setDefaultAction(replay_menu.menuAction())
     replay_menu.menuAction().setText("Replay ▾")
     bar.addWidget(replay_button)
+    bar.addAction(compare)
     bar.addSeparator()
     bar.addAction(open_workflow)
     bar.addAction(fit)
@@ -98,6 +102,7 @@ def build_actions(window: QWidget) -> tuple[ConsoleActions, QToolBar]:
         rerun_inputs=rerun_inputs,
         from_failure=from_failure,
         open_workflow=open_workflow,
+        compare=compare,
         settings=settings,
         fit=fit,
         reload=reload,

@@ -16,7 +16,6 @@ from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QApplication,
-    QFileDialog,
     QMainWindow,
     QMessageBox,
     QSplitter,
@@ -37,6 +36,7 @@ from desktop_app.run_header import RunHeader
 from desktop_app.runs import RunsPanel
 from desktop_app.status_bar import ConsoleStatusBar
 from desktop_app.tasks import TaskRunner
+from desktop_app.window_dialogs import DialogsMixin
 from engine.events import EngineEvent, RunEndedEvent, RunPausedEvent, RunResumedEvent, RunStartedEvent
 from engine.graph import Workflow
 from engine.lifecycle.records import NodeExecution, WorkflowExecution
@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 CHARTS_MS = 200  # charts follow a live run at most 5 times a second
 
 
-class MainWindow(QMainWindow):
+class MainWindow(DialogsMixin, QMainWindow):
     def __init__(self, flowdeck: Flowdeck, *, dark: bool = False) -> None:
         super().__init__()
         self.flowdeck = flowdeck
@@ -67,6 +67,7 @@ class MainWindow(QMainWindow):
         self.actions_, toolbar = build_actions(self)
         self.addToolBar(toolbar)
         self.selected_node = ""
+        self.selected_run_ids: list[str] = []
         self.last_message: QMessageBox | None = None
         self._charts_dirty = False
         self._preview: Workflow | None = None
@@ -112,6 +113,8 @@ class MainWindow(QMainWindow):
         a.search.triggered.connect(self.runs.focus_search)
         a.toggle_theme.triggered.connect(lambda: self.set_dark(not self.dark))
         self.runs.run_selected.connect(self.select_run)
+        self.runs.runs_selected.connect(self._on_runs_selected)
+        a.compare.triggered.connect(self.open_compare_dialog)
         self.bridge.batch.connect(self.follower.on_batch)
         self.bridge.batch.connect(self._on_batch)
         self.follower.loaded.connect(self._on_loaded)
@@ -148,6 +151,11 @@ class MainWindow(QMainWindow):
         self.charts.show_run(None, [])
         self.follower.follow(run_id)
         self._update_actions()
+
+    @Slot(list)
+    def _on_runs_selected(self, run_ids: list[str]) -> None:
+        self.selected_run_ids = list(run_ids)
+        self.actions_.compare.setEnabled(len(run_ids) == 2)
 
     @Slot(str)
     def select_node(self, node_id: str) -> None:
@@ -308,84 +316,6 @@ class MainWindow(QMainWindow):
     def reload(self) -> None:
         self.runs.refresh()
         self.follower.reload()
-
-    # --------------------------------------------------------------- dialogs
-    def open_run_dialog(self) -> None:
-        from desktop_app.dialogs.run_dialog import RunDialog
-
-        dialog = RunDialog(self.tasks, self)
-        dialog.accepted.connect(
-            lambda: self.start_run(
-                dialog.workflow() or "", dialog.inputs(), mocks=dialog.mocks_path(), where=dialog.where()
-            )
-        )
-        dialog.open()
-
-    def open_terminate_dialog(self) -> None:
-        from desktop_app.dialogs.terminate_dialog import TerminateDialog
-
-        state = self.follower.state
-        if state is None or state.run is None or state.run.is_final:
-            return
-        running = [
-            v.record.title or n
-            for n, v in state.nodes.items()
-            if v.record is not None and v.record.status == "running"
-        ]
-        dialog = TerminateDialog(state.run, running, self)
-        run_id = state.run_id
-        dialog.accepted.connect(lambda: self.terminate_run(run_id, dialog.reason()))
-        dialog.open()
-
-    def open_replay_dialog(self, mode: str) -> None:
-        from desktop_app.dialogs.replay_dialog import ReplayDialog
-
-        state = self.follower.state
-        if state is None or state.run is None or state.workflow is None:
-            return
-        run_id = state.run_id
-        dialog = ReplayDialog(
-            state.run, state.workflow, lambda m: self.ops.plan(run_id, m), self.tasks, self, mode=mode
-        )
-        dialog.accepted.connect(lambda: self.replay_run(run_id, dialog.mode(), dialog.inputs()))
-        dialog.open()
-
-    def open_settings(self) -> None:
-        from desktop_app.dialogs.settings_dialog import SettingsDialog
-
-        dialog = SettingsDialog(self.flowdeck.settings, self.tasks, self)
-        dialog.accepted.connect(
-            lambda: self.header.show_banner(
-                "info", "Settings saved: they apply when the console starts again."
-            )
-        )
-        dialog.open()
-
-    def choose_workflow_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Open workflow", "", "Dify workflows (*.yml *.yaml);;All files (*)"
-        )
-        if path:
-            self.open_workflow_file(path)
-
-    def open_workflow_file(self, path: str | Path) -> None:
-        """Show a workflow's graph without running it; a broken file gets a message naming the problem."""
-        from engine.dsl import load_workflow
-
-        self.tasks.submit(
-            lambda: load_workflow(Path(path)),
-            self._show_preview,
-            lambda e: self.show_message("Could not open the workflow", str(e)),
-        )
-
-    def _show_preview(self, workflow: Workflow) -> None:
-        self.follower.follow("")
-        self._preview = workflow
-        self.canvas.set_workflow(workflow)
-        self.canvas.reset_states()
-        self.header.show_run(None)
-        self.header.title.setText(f"{workflow.name} (preview)")
-        self.header.facts.setText(f"{len(workflow.all_nodes())} nodes · {workflow.source} · not run")
 
     @Slot(str, str)
     def show_message(self, title: str, message: str) -> None:

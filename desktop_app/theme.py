@@ -62,6 +62,7 @@ class Palette:
     accent: str
     danger: str
     states: dict[str, StateStyle]
+    on_accent: str = "#ffffff"  # text on accent-coloured buttons
 
     def state(self, name: str) -> StateStyle:
         """The style of a node state or run status (unknown names look pending)."""
@@ -132,6 +133,7 @@ DARK = Palette(
     accent="#58a6ff",
     danger="#f85149",
     states=_states(True),
+    on_accent="#0d1117",
 )
 
 
