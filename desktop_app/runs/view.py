@@ -105,8 +105,8 @@ class RunsPanel(QWidget):
     def refresh(self) -> None:
         """Re-read the first page and the pages in view now (F5)."""
         first, last = self._visible_rows()
-        pages = {self.model.cache.page_of(first), self.model.cache.page_of(last)} if last >= 0 else set()
-        self.model.refresh(pages)
+        page_of = self.model.cache.page_of
+        self.model.refresh(range(page_of(first), page_of(last) + 1) if last >= 0 else ())
 
     def note_run_changed(self, run: WorkflowExecution) -> None:
         """A live record from the bridge: update its row in place, or refresh soon to show a new run."""
@@ -272,6 +272,8 @@ class RunsPanel(QWidget):
         rows = [r for r in (self.model.row_of(i) for i in ids) if r is not None]
         for row in rows:
             selection.select(self.model.index(row, 0), self.model.index(row, len(COLUMNS) - 1))
+        if ids and not rows:
+            self._wanted = ids[0]  # not loaded at its new place yet: selected once it is
         if rows:
             model = self.table.selectionModel()
             model.select(selection, QItemSelectionModel.SelectionFlag.ClearAndSelect)

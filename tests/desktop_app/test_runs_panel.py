@@ -246,3 +246,61 @@ def test_focus_search_puts_the_cursor_in_the_search_field(qtbot: QtBot, flowdeck
     panel.activateWindow()
     panel.focus_search()
     qtbot.waitUntil(lambda: panel.filters.search.hasFocus(), timeout=WAIT_MS)
+
+
+def test_new_runs_on_top_keep_the_rows_in_view_when_scrolled_down(
+    qtbot: QtBot, flowdeck: Flowdeck, tasks
+) -> None:
+    write_runs(flowdeck, mixed_runs(300))
+    panel = open_panel(qtbot, flowdeck, tasks)
+    wait_rows(qtbot, panel, 300)
+    bar = panel.table.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 100, timeout=WAIT_MS)
+    bar.setValue(100)
+    qtbot.waitUntil(lambda: panel.table.rowAt(0) == 100, timeout=WAIT_MS)
+    top_run = panel.model.run_at(100).id  # type: ignore[union-attr]
+
+    write_runs(flowdeck, [make_run(900, started_at=time.time()), make_run(901, started_at=time.time() - 1)])
+    wait_rows(qtbot, panel, 302)
+    qtbot.waitUntil(lambda: panel.table.rowAt(0) == 102, timeout=WAIT_MS)
+    assert panel.model.run_at(panel.table.rowAt(0)).id == top_run  # type: ignore[union-attr]
+
+
+def test_a_list_that_cannot_be_lined_up_is_re_read_and_keeps_the_selection(
+    qtbot: QtBot, flowdeck: Flowdeck, tasks
+) -> None:
+    write_runs(flowdeck, mixed_runs(30))
+    panel = open_panel(qtbot, flowdeck, tasks, page_size=10)
+    wait_rows(qtbot, panel, 30)
+    panel.select_run("run-000004")
+    qtbot.waitUntil(lambda: panel.selected_run_ids() == ["run-000004"], timeout=WAIT_MS)
+    resets: list[bool] = []
+    panel.model.modelReset.connect(lambda: resets.append(True))
+    now = time.time()
+    write_runs(flowdeck, [make_run(900 + n, started_at=now - n) for n in range(15)])  # more than a page
+
+    wait_rows(qtbot, panel, 45)
+    assert resets == [True]
+    assert panel.selected_run_ids() == ["run-000004"]
+    assert shown_ids(panel)[19] == "run-000004"
+
+
+def test_a_failing_database_read_is_reported_and_the_page_asked_again(
+    qtbot: QtBot, flowdeck: Flowdeck, tasks
+) -> None:
+    write_runs(flowdeck, mixed_runs(50))
+    panel = open_panel(qtbot, flowdeck, tasks, page_size=10)
+    wait_rows(qtbot, panel, 50)
+    original = flowdeck.list_runs
+    failures: list[str] = []
+    panel.model.load_failed.connect(failures.append)
+
+    def broken(query: RunQuery | None = None):  # type: ignore[no-untyped-def]
+        raise OSError("disk I/O error")
+
+    flowdeck.list_runs = broken  # type: ignore[method-assign]
+    assert cell(panel, 45, WORKFLOW) == "…"
+    qtbot.waitUntil(lambda: any("page 5" in f and "disk I/O error" in f for f in failures), timeout=WAIT_MS)
+    flowdeck.list_runs = original  # type: ignore[method-assign]
+    assert cell(panel, 45, WORKFLOW) == "…"  # asked again
+    qtbot.waitUntil(lambda: panel.model.run_at(45) is not None, timeout=WAIT_MS)
