@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Engine, delete, insert, null, select, update
 
 from engine.persistence.sql.models import RunOwnerRow
 
@@ -42,7 +42,7 @@ def claim_run(engine: Engine, run_id: str, owner_id: str, host: str, pid: int) -
                 pid=pid,
                 claimed_at=now,
                 heartbeat_at=now,
-                snapshot=None,
+                snapshot=null(),  # SQL NULL, not JSON null
             )
         )
 
@@ -83,7 +83,7 @@ def store_snapshot(engine: Engine, run_id: str, owner_id: str, snapshot: dict[st
         result = conn.execute(
             update(RunOwnerRow)
             .where(RunOwnerRow.run_id == run_id, RunOwnerRow.owner_id == owner_id)
-            .values(snapshot=snapshot)
+            .values(snapshot=null() if snapshot is None else snapshot)
         )
     return result.rowcount == 1
 
@@ -122,6 +122,6 @@ def take_over(
         result = conn.execute(
             update(RunOwnerRow)
             .where(RunOwnerRow.run_id == run_id, RunOwnerRow.owner_id == previous_owner_id)
-            .values(owner_id=owner_id, host=host, pid=pid, claimed_at=now, heartbeat_at=now, snapshot=None)
+            .values(owner_id=owner_id, host=host, pid=pid, claimed_at=now, heartbeat_at=now, snapshot=null())
         )
     return result.rowcount == 1

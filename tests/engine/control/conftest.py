@@ -14,9 +14,11 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
+from engine.persistence.sql import create_engine_for, upgrade_database
 from engine.service import Flowdeck
 from engine.settings import Settings
 from tests.conftest import ROOT
+from tests.engine.persistence.conftest import temporary_postgres_database
 from tests.support.waiting import wait_until
 
 WORKFLOWS = Path(__file__).with_name("workflows")
@@ -43,6 +45,23 @@ def make_flowdeck(db_url: str) -> Iterator[Callable[..., Flowdeck]]:
     yield make
     for flowdeck in made:
         flowdeck.close(timeout=10)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def any_db_url(request: pytest.FixtureRequest, db_url: str) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield db_url
+        return
+    with temporary_postgres_database() as url:
+        yield url
+
+
+@pytest.fixture
+def engine(any_db_url: str) -> Iterator[Engine]:
+    upgrade_database(any_db_url)
+    engine = create_engine_for(any_db_url)
+    yield engine
+    engine.dispose()
 
 
 class OwnerProcess:

@@ -3,38 +3,19 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, event, insert
 
-from engine.persistence.sql import create_engine_for, upgrade_database
 from engine.persistence.sql.command_channel import DatabaseCommandChannel, send_command
 from engine.persistence.sql.models import RunCommandRow
 from engine.scheduler.commands import Command, PauseCommand, ResumeCommand, TerminateCommand
 from engine.service import Flowdeck
 from tests.engine.control.conftest import node_record, workflow
-from tests.engine.persistence.conftest import temporary_postgres_database
 from tests.support.waiting import wait_until
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def any_db_url(request: pytest.FixtureRequest, db_url: str) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield db_url
-        return
-    with temporary_postgres_database() as url:
-        yield url
-
-
-@pytest.fixture
-def engine(any_db_url: str) -> Iterator[Engine]:
-    upgrade_database(any_db_url)
-    engine = create_engine_for(any_db_url)
-    yield engine
-    engine.dispose()
 
 
 def statements(engine: Engine) -> tuple[list[str], Callable[[], None]]:
