@@ -98,11 +98,11 @@ def watch_command(
                     stream.append(event.chunk)  # type: ignore[attr-defined]
                 yield event
 
-        view = ProgressView(err_console())
         if as_json:
             for _event in collecting():
                 pass
         else:
+            view = ProgressView(err_console())
             view.header(run.id, run.workflow_name)
             try:
                 follow_events(view, collecting())
