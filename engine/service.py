@@ -25,6 +25,7 @@ sweeps runs whose owner died.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import uuid
@@ -49,18 +50,25 @@ from engine.scheduler.commands import Command, PauseCommand, ResumeCommand, Term
 from engine.settings import Settings
 
 Owner = Literal["here", "local", "remote", "gone"]
+log = logging.getLogger(__name__)
 WAIT_POLL_S = 0.1
 
 __all__ = ["Flowdeck", "RunAlreadyEnded", "RunTakenOver", "UnknownRun", "sql_engine_of"]
 
 
 def sql_engine_of(repositories: Any) -> Engine | None:
-    """The SQLAlchemy engine behind ``repositories`` (sync store, or the reader of Celery ones)."""
+    """The SQLAlchemy engine behind ``repositories`` (sync store, or the reader of Celery ones).
+
+    None for an in-memory SQLite database: no other process can share it, and its
+    one connection must not carry the control thread's transactions too.
+    """
     for repo in (getattr(repositories, "executions", None), getattr(repositories, "node_executions", None)):
         for candidate in (repo, getattr(repo, "_reader", None)):
             engine = getattr(candidate, "engine", None)
             if isinstance(engine, Engine):
-                return engine
+                url = engine.url
+                memory = url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
+                return None if memory else engine
     return None
 
 
@@ -79,6 +87,9 @@ class Flowdeck:
         self._workflows: dict[str, Workflow] = {}
         self._lock = threading.Lock()
         self._closed = False
+        self._remote_runs: Any = None  # engine.remote.service_support.RemoteRuns, built on first use
+        if self.settings.celery.backend == "remote":
+            self._remote_side()  # a console of the remote backend sweeps orphaned worker runs
 
     @property
     def local_control(self) -> LocalControl | None:
@@ -182,7 +193,8 @@ class Flowdeck:
 
     def sweep_orphans(self) -> list[str]:
         """Mark the running runs whose owner died ``failed`` ("interrupted: ..."); their ids."""
-        return self._local.sweep() if self._local is not None else []
+        swept = self._local.sweep() if self._local is not None else []
+        return swept + self._remote_sweep()
 
     def wait_for_end(self, run_id: str, timeout: float) -> WorkflowExecution:
         """The run's record once it is final (polls the records); TimeoutError after ``timeout``."""
@@ -196,6 +208,7 @@ class Flowdeck:
             if record is not None and record.status in TERMINAL_RUN_STATUSES:
                 return record
             known = handle is not None or (self._local is not None and self._local.has_owner_row(run_id))
+            known = known or self._remote_knows(run_id)  # a worker's run, not recorded yet
             if record is None and not known:
                 raise UnknownRun(f"no run {run_id}: neither running nor recorded")
             left = deadline - time.monotonic()
@@ -293,6 +306,8 @@ class Flowdeck:
             handle.wait(timeout) if handle.status in ("running", "paused") else None
         if self._local is not None:
             self._local.close(let_go)
+        if self._remote_runs is not None:
+            self._remote_runs.close()
         self.repositories.close(timeout) if hasattr(self.repositories, "close") else None
 
     # ---------------------------------------------------------- internals
@@ -396,7 +411,16 @@ class Flowdeck:
         return self._remember(load_workflow(run.graph))
 
     # ------------------------------------------------------------- _remote
-    # Hooks for runs on Celery workers (the remote side fills these in).
+    # Runs on Celery workers: engine.remote.service_support.RemoteRuns (Redis commands,
+    # Redis Streams, heartbeats, orphan sweeps); imported on first use.
+    def _remote_side(self) -> Any:
+        with self._lock:
+            if self._remote_runs is None:
+                from engine.remote.service_support import RemoteRuns
+
+                self._remote_runs = RemoteRuns(self.settings, self.repositories)
+            return self._remote_runs
+
     def _remote_start(
         self,
         workflow: Workflow,
@@ -407,15 +431,48 @@ class Flowdeck:
         listeners: list[Callable[[EngineEvent], None]] | None,
         **options: Any,
     ) -> Any:
-        raise NotImplementedError("start(where='worker') is not available in this build")
+        if self._closed:
+            raise RuntimeError("this Flowdeck is closed")
+        remote = self._remote_side()
+        handle = remote.start(workflow, inputs, system, mocks, **options)
+        if listeners:
+            remote.follow(handle, list(listeners))
+        return handle
 
     def _remote_owns(self, run_id: str, record: WorkflowExecution | None) -> bool:
         """The run executes on a Celery worker (its Redis heartbeat or stream knows it)."""
-        return False
+        from engine.remote.service_support import REMOTE_TRIGGER
+
+        expected = record is not None and record.triggered_from == REMOTE_TRIGGER
+        if record is not None and not expected and self._remote_runs is None:
+            return False  # a local run, and this Flowdeck never used Redis
+        state = self._remote_side().state(run_id, expected=expected)
+        if state is None:
+            return False
+        if state.status in TERMINAL_RUN_STATUSES:
+            raise RunAlreadyEnded(f"run {run_id} already ended {state.status}")
+        return state.status in ("queued", "running", "paused")  # "interrupted": its owner is gone
 
     def _remote_send(self, run_id: str, command: Command) -> None:
-        raise NotImplementedError(f"run {run_id} runs on a worker: remote commands are not available")
+        self._remote_side().send(run_id, command)
 
     def _remote_watch(self, run_id: str, timeout: float | None) -> Iterator[EngineEvent] | None:
         """The run's events from its Redis Stream, or None when it is not a remote run."""
-        return None
+        remote = self._remote_side()
+        if remote.state(run_id) is None:
+            return None
+        return remote.watch(run_id, timeout)
+
+    def _remote_knows(self, run_id: str) -> bool:
+        """Redis has heard of the run (only asked once this Flowdeck has used Redis)."""
+        return self._remote_runs is not None and self._remote_runs.state(run_id) is not None
+
+    def _remote_sweep(self) -> list[str]:
+        """Orphaned worker runs marked interrupted (only once this Flowdeck has used Redis)."""
+        if self._remote_runs is None:
+            return []
+        try:
+            return list(self._remote_runs.sweep())
+        except Exception as exc:  # Redis away: the background sweeper keeps trying
+            log.warning("remote orphan sweep failed: %s", exc)
+            return []
