@@ -71,7 +71,7 @@ def replay_command(
             _print_plan(original, shown, titles, as_json=as_json)
             raise typer.Exit(0)
         if detach:
-            _detach(_child_argv(), as_json=as_json)
+            _detach(_child_argv(original.id, from_failure, inputs, mock), as_json=as_json)
             raise typer.Exit(0)
         try:
             handle = service.replay(original.id, mode, inputs=edited, mocks=mocks)  # type: ignore[arg-type]
@@ -85,10 +85,16 @@ def replay_command(
     raise typer.Exit(code)
 
 
-def _child_argv() -> list[str]:
-    """This command line again for the background process: without --detach/--json, announcing the id."""
-    args = [a for a in sys.argv[1:] if a not in ("--detach", "--json")]
-    return [sys.executable, "-m", "engine.cli", *args, "--announce-run-id"]
+def _child_argv(run_id: str, from_failure: bool, inputs: str | None, mock: Path | None) -> list[str]:
+    """The same replay for the background process (same cwd and environment), announcing its id."""
+    argv = [sys.executable, "-m", "engine.cli", "replay", run_id, "--announce-run-id"]
+    if from_failure:
+        argv.append("--from-failure")
+    if inputs is not None:
+        argv += ["--inputs", inputs]
+    if mock is not None:
+        argv += ["--mock", str(mock.resolve())]
+    return argv
 
 
 def _announce_and_go_quiet(run_id: str) -> None:
