@@ -10,8 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtGui import QKeyEvent, QResizeEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLayout,
+    QLineEdit,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop_app import theme
 
@@ -65,11 +75,17 @@ class FilterBar(QWidget):
         self._dark = dark
         self._counts: dict[str, int] = {}
         self.chips: dict[str, QToolButton] = {}
-        chips_row = QHBoxLayout()
-        chips_row.setContentsMargins(0, 0, 0, 0)
-        chips_row.setSpacing(4)
+        # the chips' box asks for no width of its own: a narrow pane shows them on two rows
+        self._chip_box = QWidget(self)
+        self._chip_box.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self._chip_grid = QGridLayout(self._chip_box)
+        self._chip_grid.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+        self._chip_grid.setContentsMargins(0, 0, 0, 0)
+        self._chip_grid.setHorizontalSpacing(4)
+        self._chip_grid.setVerticalSpacing(4)
+        self._chip_columns = 0
         for status in CHIP_STATUSES:
-            chip = QToolButton(self)
+            chip = QToolButton(self._chip_box)
             chip.setCheckable(True)
             chip.setObjectName(f"chip-{status}")
             chip.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
@@ -77,8 +93,6 @@ class FilterBar(QWidget):
             chip.setToolTip(f"show {status} runs (several chips: any of them)")
             chip.toggled.connect(self._emit_changed)
             self.chips[status] = chip
-            chips_row.addWidget(chip)
-        chips_row.addStretch(1)
 
         self.workflow = QComboBox(self)
         self.workflow.setObjectName("workflow-filter")
@@ -114,9 +128,12 @@ class FilterBar(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 6)
         layout.setSpacing(6)
-        layout.addLayout(chips_row)
+        layout.addWidget(self._chip_box)
         layout.addLayout(combos_row)
         self._style_chips()
+        self._flow_chips(len(CHIP_STATUSES))
+        three = sorted(chip.sizeHint().width() for chip in self.chips.values())[-3:]
+        self._chip_box.setMinimumWidth(sum(three) + 8)
 
     # ------------------------------------------------------------ public API
     def selection(self) -> FilterSelection:
@@ -161,7 +178,31 @@ class FilterBar(QWidget):
             self._dark = dark
             self._style_chips()
 
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._flow_chips(self._columns_for(event.size().width()))
+
     # ------------------------------------------------------------ internals
+    def _columns_for(self, width: int) -> int:
+        """All chips on one row when they fit, else three per row (a narrow runs pane)."""
+        needed = sum(chip.sizeHint().width() + 4 for chip in self.chips.values()) + 16
+        return len(CHIP_STATUSES) if width >= needed else 3
+
+    def _flow_chips(self, columns: int) -> None:
+        if columns == self._chip_columns:
+            return
+        self._chip_columns = columns
+        grid = self._chip_grid
+        for chip in self.chips.values():
+            grid.removeWidget(chip)
+        for i, chip in enumerate(self.chips.values()):
+            grid.addWidget(chip, i // columns, i % columns)
+        for column in range(len(CHIP_STATUSES) + 1):
+            grid.setColumnStretch(column, 0)
+        grid.setColumnStretch(columns, 1)  # chips packed to the left
+        self._chip_box.setMinimumHeight(self._chip_grid.sizeHint().height())
+        self._chip_box.updateGeometry()
+
     @Slot()
     def _emit_changed(self) -> None:
         self._debounce.stop()

@@ -40,7 +40,7 @@ COLUMNS: tuple[str, ...] = (
     "Steps",
     "Tokens",
     "Retries",
-    "Triggered from",
+    "Trigger",
     "Replay of",
 )
 STATUS, WORKFLOW, STARTED, ELAPSED, STEPS, TOKENS, RETRIES, TRIGGERED, REPLAY_OF = range(len(COLUMNS))
