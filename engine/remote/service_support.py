@@ -18,8 +18,9 @@ live facade marks runs whose worker died within ``heartbeat TTL + sweep interval
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,10 @@ from engine.remote.heartbeat import run_liveness
 from engine.remote.keys import events_key, heartbeat_key, redis_client
 from engine.remote.orphans import DEFAULT_SWEEP_INTERVAL_S, OrphanSweeper, sweep_remote
 from engine.run import WorkflowSource
+from engine.scheduler.commands import Command
 from engine.settings import Settings, mask_url
+
+log = logging.getLogger(__name__)
 
 #: ``triggered_from`` of the records of a run executed by a worker
 REMOTE_TRIGGER = "remote-run"
@@ -126,6 +130,10 @@ class RemoteRuns:
         text = owner.decode() if isinstance(owner, bytes) else owner
         return RemoteRunState(run_id, status, text)
 
+    def send(self, run_id: str, command: Command) -> None:
+        """Queue ``command`` for the run's owner (RemoteUnavailable if Redis does not answer)."""
+        self._send(run_id, lambda handle: handle.channel.send(command))
+
     def terminate(self, run_id: str, reason: str = "terminated by the operator") -> None:
         self._send(run_id, lambda handle: handle.terminate(reason))
 
@@ -149,6 +157,26 @@ class RemoteRuns:
     def watch(self, run_id: str, timeout: float | None = None) -> Iterator[EngineEvent]:
         """Every event of the run from the first, live, until its terminal (or interrupted) event."""
         return self.handle(run_id).events(timeout)
+
+    def follow(
+        self, handle: RemoteRunHandle, listeners: list[Callable[[EngineEvent], None]]
+    ) -> threading.Thread:
+        """Call ``listeners`` with every event of the run, on a daemon thread, until it ends."""
+
+        def deliver() -> None:
+            try:
+                for event in handle.events():
+                    for listener in listeners:
+                        try:
+                            listener(event)
+                        except Exception:  # a listener that raises never stops the others
+                            log.exception("listener of remote run %s failed", handle.run_id)
+            except Exception as exc:
+                log.warning("stopped following remote run %s: %s", handle.run_id, exc)
+
+        thread = threading.Thread(target=deliver, name=f"flowdeck-follow-{handle.run_id[:8]}", daemon=True)
+        thread.start()
+        return thread
 
     # ------------------------------------------------------------- orphans
     def sweep(self) -> list[str]:
