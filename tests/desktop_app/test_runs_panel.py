@@ -10,8 +10,9 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from desktop_app import theme
 from desktop_app.runs import RunsPanel
-from desktop_app.runs.model import STATUS, WORKFLOW
+from desktop_app.runs.model import ELAPSED, STATUS, WORKFLOW
 from desktop_app.tasks import TaskRunner
 from engine.persistence.protocols import RunQuery
 from engine.service import Flowdeck
@@ -304,3 +305,27 @@ def test_a_failing_database_read_is_reported_and_the_page_asked_again(
     flowdeck.list_runs = original  # type: ignore[method-assign]
     assert cell(panel, 45, WORKFLOW) == "…"  # asked again
     qtbot.waitUntil(lambda: panel.model.run_at(45) is not None, timeout=WAIT_MS)
+
+
+def test_a_running_row_elapses_live_and_a_finished_one_holds_its_time(
+    qtbot: QtBot, flowdeck: Flowdeck, tasks
+) -> None:
+    now = time.time()
+    running = make_run(0, status="running", started_at=now - 100)
+    write_runs(flowdeck, [running, make_run(1, started_at=now - 200, elapsed=41.0)])
+    panel = open_panel(qtbot, flowdeck, tasks)
+    wait_rows(qtbot, panel, 2)
+    first = cell(panel, 0, ELAPSED)
+    assert first in ("01:40", "01:41", "01:42")
+    qtbot.waitUntil(lambda: cell(panel, 0, ELAPSED) != first, timeout=WAIT_MS)
+    assert cell(panel, 1, ELAPSED) == "00:41"
+
+
+def test_dark_mode_recolours_the_status_text(qtbot: QtBot, flowdeck: Flowdeck, tasks) -> None:
+    write_runs(flowdeck, [make_run(0, status="failed")])
+    panel = open_panel(qtbot, flowdeck, tasks)
+    wait_rows(qtbot, panel, 1)
+    index = panel.model.index(0, STATUS)
+    assert index.data(Qt.ItemDataRole.ForegroundRole).name() == theme.palette(False).state("failed").border
+    panel.set_dark(True)
+    assert index.data(Qt.ItemDataRole.ForegroundRole).name() == theme.palette(True).state("failed").border
