@@ -115,6 +115,23 @@ def end_orphan(
     return True
 
 
+def drop_dead_owner_rows(
+    engine: Engine, *, stale_after_s: float = STALE_AFTER_S, now: float | None = None
+) -> int:
+    """Remove owner rows nobody beats for whose run is not running or paused (or was never recorded)."""
+    now = time.time() if now is None else now
+    live = select(WorkflowRunRow.id).where(WorkflowRunRow.status.in_(("running", "paused")))
+    with engine.begin() as conn:
+        result = conn.execute(
+            delete(RunOwnerRow).where(
+                RunOwnerRow.heartbeat_at > 0,  # 0: let go of while paused, kept for a resume
+                RunOwnerRow.heartbeat_at < now - stale_after_s,
+                RunOwnerRow.run_id.not_in(live),
+            )
+        )
+    return max(0, result.rowcount)
+
+
 def sweep_orphans(
     engine: Engine,
     *,
@@ -122,9 +139,13 @@ def sweep_orphans(
     pid_alive: Callable[[int], bool],
     stale_after_s: float = STALE_AFTER_S,
 ) -> list[str]:
-    """Mark every orphaned running run ``failed`` ("interrupted: ..."); the ids marked."""
+    """Mark every orphaned running run ``failed`` ("interrupted: ..."); the ids marked.
+
+    Owner rows left by owners that died before their run was recorded go too.
+    """
     marked: list[str] = []
     for run_id, seq, why in find_orphans(engine, host=host, pid_alive=pid_alive, stale_after_s=stale_after_s):
         if end_orphan(engine, run_id, seq, f"interrupted: {why}"):
             marked.append(run_id)
+    drop_dead_owner_rows(engine, stale_after_s=stale_after_s)
     return marked

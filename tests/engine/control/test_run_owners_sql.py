@@ -95,3 +95,23 @@ def test_find_orphans_by_stale_heartbeat_or_dead_pid_never_paused(engine: Engine
     assert sorted(r for r, _seq, _why in found) == ["dead-pid", "stale"]
     whys = {r: why for r, _seq, why in found}
     assert "no heartbeat" in whys["stale"] and "(pid 999) is gone" in whys["dead-pid"]
+
+
+def test_rows_of_dead_owners_without_a_live_run_are_dropped(engine: Engine) -> None:
+    now = 10_000.0
+    upsert_runs(engine, [sample.run("paused", status="paused"), sample.run("done", status="succeeded")])
+    for run_id, beat in (
+        ("never-recorded", now - 60),
+        ("done", now - 60),
+        ("paused", now - 60),
+        ("young", now - 1),
+    ):
+        run_owners.claim_run(engine, run_id, f"owner-{run_id}", "far", 1)
+        run_owners.beat(engine, f"owner-{run_id}", now=beat)
+    run_owners.claim_run(engine, "let-go", "owner-let-go", "far", 1)
+    run_owners.release(engine, "owner-let-go")
+    assert orphan_sweep.drop_dead_owner_rows(engine, now=now) == 2
+    kept = [
+        r for r in ("never-recorded", "done", "paused", "young", "let-go") if run_owners.owner_of(engine, r)
+    ]
+    assert kept == ["paused", "young", "let-go"]
