@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from engine import run_workflow
 from engine.persistence.sql.models import RunCommandRow
-from engine.service import Flowdeck
+from engine.service import Flowdeck, RunAlreadyEnded, UnknownRun
 from tests.engine.control.conftest import OwnerProcess, db_of, node_record, wait_for_status, workflow
 from tests.support.waiting import wait_until
 
@@ -107,3 +108,23 @@ def test_pause_and_resume_a_live_owner_through_commands(
     result = handle.wait(30)
     assert result.status == "succeeded" and result.outputs["out"] == "123"
     assert operator.wait_for_end(handle.run_id, 10).status == "succeeded"
+
+
+def test_a_paused_run_whose_owner_is_gone_can_be_terminated_but_not_paused(
+    make_flowdeck: Callable[..., Flowdeck], tmp_path: Path
+) -> None:
+    owner, operator = make_flowdeck(), make_flowdeck()
+    inputs, log, gate = gated_inputs(tmp_path, "run")
+    handle = owner.start(workflow("gated_steps"), inputs)
+    pause_while_second_runs(operator, handle.run_id, log, gate)
+    owner.close()  # lets go of the paused run
+    assert operator.get_run(handle.run_id).status == "paused"
+    with pytest.raises(UnknownRun, match="no live owner to pause it"):
+        operator.pause(handle.run_id)
+    operator.terminate(handle.run_id, "not needed any more")
+    record = operator.get_run(handle.run_id)
+    assert (record.status, record.error) == ("terminated", "not needed any more")
+    assert record.finished_at is not None
+    assert not [n for n in operator.node_executions(handle.run_id) if n.status == "running"]
+    with pytest.raises(RunAlreadyEnded, match="already ended terminated"):
+        operator.resume(handle.run_id)
