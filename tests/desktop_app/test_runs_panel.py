@@ -329,3 +329,20 @@ def test_dark_mode_recolours_the_status_text(qtbot: QtBot, flowdeck: Flowdeck, t
     assert index.data(Qt.ItemDataRole.ForegroundRole).name() == theme.palette(False).state("failed").border
     panel.set_dark(True)
     assert index.data(Qt.ItemDataRole.ForegroundRole).name() == theme.palette(True).state("failed").border
+
+
+def test_the_time_window_slides_with_the_clock(qtbot: QtBot, flowdeck: Flowdeck, tasks) -> None:
+    now = time.time()
+    inside = [make_run(n, started_at=now - 60 - n) for n in range(5)]
+    leaving = make_run(5, started_at=now - 15 * 60 + 2.5)  # leaves "Last 15 min" in 2.5 s
+    write_runs(flowdeck, [*inside, leaving, make_run(6, started_at=now - 3600)])
+    panel = open_panel(qtbot, flowdeck, tasks)
+    wait_rows(qtbot, panel, 7)
+    removed: list[tuple[int, int]] = []
+    panel.model.rowsRemoved.connect(lambda _p, first, last: removed.append((first, last)))
+    panel.filters.since.setCurrentIndex(panel.filters.since.findText("Last 15 min"))
+    wait_rows(qtbot, panel, 6)
+    assert shown_ids(panel)[-1] == leaving.id
+    wait_rows(qtbot, panel, 5)  # no refresh() called: the window moved on by itself
+    assert leaving.id not in shown_ids(panel)
+    assert removed == [(5, 5)]  # taken off the bottom, the rest left in place
