@@ -60,11 +60,13 @@ def run_command(
     if max_wall is not None:
         options["max_wall_time_s"] = max_wall
     if on_worker:
-        options["where"] = "worker"
+        options["where"] = "worker"  # the worker's records say triggered_from "remote-run" (owner lookup)
+    else:
+        options["triggered_from"] = "cli"
     service = open_flowdeck(settings, persistence)
     try:
         try:
-            handle = service.start(loaded, run_inputs, system, mocks, triggered_from="cli", **options)
+            handle = service.start(loaded, run_inputs, system, mocks, **options)
         except NotImplementedError as exc:
             raise bad_input(f"--on-worker: {exc}") from None
         except (FlowdeckError, OSError, TypeError, ValueError) as exc:

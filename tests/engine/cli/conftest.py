@@ -28,8 +28,8 @@ class Cli:
     def __call__(self, *args: str, env: dict[str, str] | None = None) -> Result:
         return CliRunner().invoke(app, list(args), env={**self.env, **(env or {})})
 
-    def json(self, *args: str) -> tuple[int, Any]:
-        result = self(*args, "--json")
+    def json(self, *args: str, env: dict[str, str] | None = None) -> tuple[int, Any]:
+        result = self(*args, "--json", env=env)
         try:
             return result.exit_code, json.loads(result.stdout)
         except json.JSONDecodeError:

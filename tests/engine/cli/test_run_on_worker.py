@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,9 +16,10 @@ from engine.persistence.memory import InMemoryRunStore
 from engine.service import Flowdeck
 from engine.settings import Settings
 from tests.engine.cli.conftest import Cli
-from tests.engine.cli.workflows import GREETING
+from tests.engine.cli.workflows import GREETING, ROOT, write_mocks
 from tests.support.celery_worker import CeleryWorkerProcess, worker_env
 from tests.support.redis_server import RedisServer, running_redis
+from tests.support.waiting import wait_until
 
 
 def _facade_starts_on_workers() -> bool:
@@ -72,3 +76,33 @@ def test_run_on_worker_prints_the_same_json_and_records_the_run(
     assert {n["node_id"]: n["status"] for n in data["nodes"]}["note_long"] == "skipped"
     code, listed = cli.json("runs")
     assert code == 0 and data["run_id"] in {r["id"] for r in listed["runs"]}
+
+
+def test_terminate_and_watch_a_run_on_a_worker(
+    request: pytest.FixtureRequest, cli: Cli, tmp_path: Path
+) -> None:
+    if not _facade_starts_on_workers():
+        pytest.skip("Flowdeck.start(where='worker') is not implemented in engine/service.py yet")
+    redis_server = request.getfixturevalue("redis_server")
+    request.getfixturevalue("worker")
+    broker = {"FLOWDECK_CELERY__BROKER_URL": redis_server.url, "FLOWDECK_CELERY__SOCKET_TIMEOUT_S": "1.0"}
+    mocks = write_mocks(tmp_path, {"count": {"outputs": {"letters": 1}, "delay_ms": 30_000}}, "slow.yml")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "engine.cli", "run", str(GREETING), "--inputs", '{"name": "Al"}',
+         "--mock", str(mocks), "--on-worker", "--json"],
+        cwd=ROOT, env={**os.environ, **cli.env, **broker}, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        wait_until(lambda: cli.json("runs", "--status", "running")[1]["total"] == 1, 60, "the worker's run")
+        run_id = cli.json("runs")[1]["runs"][0]["id"]
+        code, data = cli.json("terminate", run_id, "--reason", "stop it", env=broker)
+        assert code == 3, data
+        assert data["status"] == "terminated" and "stop it" in data["error"]
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate(timeout=10)
+    assert proc.returncode == 3, err
+    assert json.loads(out)["status"] == "terminated"
