@@ -106,3 +106,33 @@ def test_terminate_and_watch_a_run_on_a_worker(
             proc.communicate(timeout=10)
     assert proc.returncode == 3, err
     assert json.loads(out)["status"] == "terminated"
+
+
+def test_watch_a_run_on_a_worker_from_its_event_stream(
+    request: pytest.FixtureRequest, cli: Cli, tmp_path: Path
+) -> None:
+    if not _facade_starts_on_workers():
+        pytest.skip("Flowdeck.start(where='worker') is not implemented in engine/service.py yet")
+    redis_server = request.getfixturevalue("redis_server")
+    request.getfixturevalue("worker")
+    broker = {"FLOWDECK_CELERY__BROKER_URL": redis_server.url, "FLOWDECK_CELERY__SOCKET_TIMEOUT_S": "1.0"}
+    mocks = write_mocks(tmp_path, {"count": {"outputs": {"letters": 11}, "delay_ms": 1_500}}, "slow.yml")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "engine.cli", "run", str(GREETING), "--inputs", '{"name": "Ada Lovelace"}',
+         "--mock", str(mocks), "--on-worker", "--json"],
+        cwd=ROOT, env={**os.environ, **cli.env, **broker}, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        wait_until(lambda: cli.json("runs", "--status", "running")[1]["total"] == 1, 60, "the worker's run")
+        run_id = cli.json("runs")[1]["runs"][0]["id"]
+        watched = cli("watch", run_id, "--timeout", "60", env=broker)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate(timeout=10)
+    assert watched.exit_code == 0, watched.output
+    assert "▶ Count letters (code)" in watched.stderr and "■ Count letters succeeded" in watched.stderr
+    assert proc.returncode == 0, err
+    assert json.loads(out)["outputs"]["note"] == "That is a long name (11 letters)."
