@@ -86,9 +86,7 @@ class Operations(QObject):
         listener = self._listener
 
         def resume() -> None:
-            handle = self.flowdeck.resume(run_id)
-            if handle is not None and hasattr(handle, "add_listener"):
-                handle.add_listener(listener)
+            self.flowdeck.resume(run_id, listeners=[listener])  # continued here when its owner is gone
 
         self._tasks.submit(
             resume,
