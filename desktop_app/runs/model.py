@@ -18,10 +18,18 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QColor, QFont
 
-from desktop_app import theme
-from desktop_app.runs import formatting as fmt
+from desktop_app.runs.cells import (
+    ALIGN_LEFT,
+    ALIGN_RIGHT,
+    COLUMNS,
+    DISPLAY,
+    ELAPSED,
+    RIGHT_ALIGNED,
+    ROLES,
+    STARTED,
+    RunCells,
+)
 from desktop_app.runs.paging import PageCache, plan_shift
 from desktop_app.tasks import TaskRunner
 from engine.lifecycle.records import WorkflowExecution
@@ -31,30 +39,6 @@ log = logging.getLogger(__name__)
 
 Fetch = Callable[[RunQuery], RunPage]
 Index = QModelIndex | QPersistentModelIndex
-
-COLUMNS: tuple[str, ...] = (
-    "Status",
-    "Workflow",
-    "Started",
-    "Elapsed",
-    "Steps",
-    "Tokens",
-    "Retries",
-    "Trigger",
-    "Replay of",
-)
-STATUS, WORKFLOW, STARTED, ELAPSED, STEPS, TOKENS, RETRIES, TRIGGERED, REPLAY_OF = range(len(COLUMNS))
-_RIGHT = {ELAPSED, STEPS, TOKENS, RETRIES}
-RUN_ROLE = int(Qt.ItemDataRole.UserRole) + 1  # the WorkflowExecution of a row (None while loading)
-_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
-_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
-_ALIGN = int(Qt.ItemDataRole.TextAlignmentRole)
-_FONT = int(Qt.ItemDataRole.FontRole)
-_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
-_ROLES = frozenset({_DISPLAY, _FOREGROUND, _ALIGN, _FONT, _TOOLTIP, RUN_ROLE})
-_ALIGN_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-_ALIGN_LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-_MUTED = frozenset({RETRIES, TRIGGERED, REPLAY_OF, STARTED})
 
 
 class RunsModel(QAbstractTableModel):
@@ -80,11 +64,7 @@ class RunsModel(QAbstractTableModel):
         self._cache = PageCache(page_size, max_pages)
         self._query = RunQuery(limit=page_size)
         self._generation = 0  # bumped whenever row positions move: older answers are dropped
-        self._palette = theme.palette(dark)
-        self._colors: dict[str, QColor] = {}
-        self._muted = QColor(self._palette.text_muted)
-        self._bold = QFont()
-        self._bold.setWeight(QFont.Weight.DemiBold)
+        self._cells = RunCells(dark)
         self._names: set[str] = set()
         self._refreshing = False
         self._started = False
@@ -118,9 +98,7 @@ class RunsModel(QAbstractTableModel):
         self._query = dataclasses.replace(query, page=1, limit=self._cache.page_size)
 
     def set_dark(self, dark: bool) -> None:
-        self._palette = theme.palette(dark)
-        self._colors.clear()
-        self._muted = QColor(self._palette.text_muted)
+        self._cells = RunCells(dark)
         if self.rowCount():
             self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, len(COLUMNS) - 1))
 
@@ -173,7 +151,7 @@ class RunsModel(QAbstractTableModel):
         """Repaint started/elapsed of rows ``first..last`` (relative times and live elapsed move on)."""
         last = min(last, self.rowCount() - 1)
         if first <= last:
-            self.dataChanged.emit(self.index(first, STARTED), self.index(last, ELAPSED), [Qt.DisplayRole])
+            self.dataChanged.emit(self.index(first, STARTED), self.index(last, ELAPSED), [DISPLAY])
 
     # ------------------------------------------------------------ Qt model
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
@@ -188,76 +166,22 @@ class RunsModel(QAbstractTableModel):
         if role == Qt.DisplayRole:
             return COLUMNS[section]
         if role == Qt.TextAlignmentRole:
-            return _ALIGN_RIGHT if section in _RIGHT else _ALIGN_LEFT
+            return ALIGN_RIGHT if section in RIGHT_ALIGNED else ALIGN_LEFT
         return None
 
     def data(self, index: Index, role: int = Qt.DisplayRole) -> Any:
         # called for every visible cell and role on each paint: plain ints, no enum arithmetic
         role = int(role)
-        if role not in _ROLES or not index.isValid():
+        if role not in ROLES or not index.isValid():
             return None
-        row, column = index.row(), index.column()
-        run = self._cache.row(row)
+        run = self._cache.row(index.row())
         if run is None:
-            if role == _DISPLAY:
-                self._request(row)
-                return fmt.PLACEHOLDER if column in (STATUS, WORKFLOW) else ""
-            if role == _FOREGROUND:
-                return self._muted
-            return None
-        if role == _DISPLAY:
-            return self._display(run, column)
-        if role == _FOREGROUND:
-            if column == STATUS:
-                return self._status_color(run.status)
-            return self._muted if column in _MUTED else None
-        if role == _ALIGN:
-            return _ALIGN_RIGHT if column in _RIGHT else _ALIGN_LEFT
-        if role == _FONT:
-            return self._bold if column == STATUS else None
-        if role == RUN_ROLE:
-            return run
-        return self._tooltip(run, column)  # _TOOLTIP
+            if role == DISPLAY:
+                self._request(index.row())
+            return self._cells.placeholder(index.column(), role)
+        return self._cells.data(run, index.column(), role)
 
     # ------------------------------------------------------------ internals
-    def _display(self, run: WorkflowExecution, column: int) -> str:
-        if column == STATUS:
-            style = self._palette.state(run.status)
-            return f"{style.glyph}  {style.label}"
-        if column == WORKFLOW:
-            return run.workflow_name or run.workflow_id
-        if column == STARTED:
-            return fmt.format_started(run.started_at)
-        if column == ELAPSED:
-            return fmt.format_duration(fmt.elapsed_seconds(run))
-        if column == STEPS:
-            return str(run.total_steps)
-        if column == TOKENS:
-            return fmt.format_count(run.total_tokens)
-        if column == RETRIES:
-            return fmt.NOTHING  # the run record carries no retry total (see the report of issue 7)
-        if column == TRIGGERED:
-            return run.triggered_from
-        return fmt.short_id(run.replay_of) if run.replay_of else ""
-
-    def _tooltip(self, run: WorkflowExecution, column: int) -> str:
-        if column == STARTED:
-            return fmt.format_timestamp(run.started_at)
-        if column == REPLAY_OF and run.replay_of:
-            return f"replay of {run.replay_of}"
-        if column == RETRIES:
-            return "retries are recorded per node: open the run to see them"
-        text = f"{run.id}\n{run.workflow_name or run.workflow_id} · {run.status}"
-        return f"{text}\n{run.error}" if run.error else text
-
-    def _status_color(self, status: str) -> QColor:
-        color = self._colors.get(status)
-        if color is None:
-            style = self._palette.state(status)
-            color = QColor(style.border if status != "pending" else self._palette.text_muted)
-            self._colors[status] = color
-        return color
-
     def _request(self, row: int) -> None:
         page = self._cache.request(row)
         if page is None:

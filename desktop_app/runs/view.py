@@ -12,22 +12,13 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QColor, QHideEvent, QShowEvent
+from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QVBoxLayout, QWidget
 
-from desktop_app import theme
+from desktop_app.runs.cells import COLUMNS, ELAPSED, REPLAY_OF, STARTED, STATUS, TOKENS, TRIGGERED, WORKFLOW
 from desktop_app.runs.filters import CHIP_STATUSES, FilterBar
-from desktop_app.runs.model import (
-    COLUMNS,
-    ELAPSED,
-    REPLAY_OF,
-    STARTED,
-    STATUS,
-    TOKENS,
-    TRIGGERED,
-    WORKFLOW,
-    RunsModel,
-)
+from desktop_app.runs.model import RunsModel
+from desktop_app.runs.panel_style import panel_stylesheet
 from desktop_app.tasks import TaskRunner
 from engine.lifecycle.records import WorkflowExecution
 from engine.persistence.protocols import RunPage, RunQuery
@@ -197,24 +188,7 @@ class RunsPanel(QWidget):
         header.setSectionResizeMode(WORKFLOW, QHeaderView.ResizeMode.Stretch)
 
     def _apply_style(self) -> None:
-        pal = theme.palette(self._dark)
-        sel = QColor(pal.selection)
-        tint = f"rgba({sel.red()}, {sel.green()}, {sel.blue()}, {0.28 if self._dark else 0.16})"
-        self.setStyleSheet(
-            f"RunsPanel {{ background: {pal.panel}; }}"
-            f" FilterBar {{ background: {pal.panel}; border-bottom: 1px solid {pal.grid}; }}"
-            f" QTableView {{ background: {pal.panel}; alternate-background-color: {pal.panel_alt};"
-            f" color: {pal.text}; border: none; selection-background-color: {tint};"
-            f" selection-color: {pal.text}; outline: 0; }}"
-            f" QTableView::item {{ padding: 0 6px; border: none; }}"
-            f" QTableView::item:selected {{ background: {tint}; color: {pal.text}; }}"
-            f" QHeaderView::section {{ background: {pal.panel_alt}; color: {pal.text_muted};"
-            f" border: none; border-bottom: 1px solid {pal.grid}; padding: 4px 6px; font-weight: 600; }}"
-            f" QComboBox, QLineEdit {{ background: {pal.panel}; color: {pal.text};"
-            f" border: 1px solid {pal.grid}; border-radius: 4px; padding: 3px 6px; min-height: 18px; }}"
-            f" QLineEdit:focus {{ border-color: {pal.accent}; }}"
-            f" QComboBox QAbstractItemView {{ background: {pal.panel}; color: {pal.text}; }}"
-        )
+        self.setStyleSheet(panel_stylesheet(self._dark))
         self.filters.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
 

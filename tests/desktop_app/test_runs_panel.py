@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop_app import theme
 from desktop_app.runs import RunsPanel
-from desktop_app.runs.model import ELAPSED, STATUS, WORKFLOW
+from desktop_app.runs.cells import ELAPSED, STATUS, WORKFLOW
 from desktop_app.tasks import TaskRunner
 from engine.persistence.protocols import RunQuery
 from engine.service import Flowdeck
