@@ -175,6 +175,9 @@ class Flowdeck:
         if owner == "remote":
             self._remote_send(run_id, ResumeCommand())
             return None
+        snapshot = self._remote_paused_snapshot(run_id, record)  # a worker run whose worker died paused
+        if snapshot is not None:
+            return self._resume_remote_here(run_id, record, snapshot, mocks, listeners, **options)
         return self._resume_here(run_id, record, mocks=mocks, listeners=listeners, **options)
 
     def watch(self, run_id: str, timeout: float | None = None) -> Iterator[EngineEvent]:
@@ -466,6 +469,36 @@ class Flowdeck:
     def _remote_knows(self, run_id: str) -> bool:
         """Redis has heard of the run (only asked once this Flowdeck has used Redis)."""
         return self._remote_runs is not None and self._remote_runs.state(run_id) is not None
+
+    def _remote_paused_snapshot(self, run_id: str, record: WorkflowExecution | None) -> dict[str, Any] | None:
+        """The snapshot of a paused worker run whose worker died (from its stream); else None."""
+        from engine.remote.service_support import REMOTE_TRIGGER
+
+        if record is None or record.status != "paused" or record.triggered_from != REMOTE_TRIGGER:
+            return None
+        return self._remote_side().paused_snapshot(run_id)
+
+    def _resume_remote_here(
+        self,
+        run_id: str,
+        record: WorkflowExecution,
+        snapshot: dict[str, Any],
+        mocks: Mapping[str, Any] | str | Path | None,
+        listeners: list[Callable[[EngineEvent], None]] | None,
+        **options: Any,
+    ) -> RunHandle:
+        """Continue it in this process, same run id (the owner-row claim makes one resumer win)."""
+        workflow = self._workflow_of(record)
+
+        def begin(**wiring: Any) -> RunHandle:
+            return start_workflow(workflow, mocks=mocks, snapshot=snapshot, **options, **wiring)
+
+        from sqlalchemy.exc import IntegrityError
+
+        try:
+            return self._launch(begin, listeners, run_id=run_id, original=record)
+        except IntegrityError as exc:  # another process claimed it first
+            raise RunTakenOver(f"run {run_id} was resumed by another process first") from exc
 
     def _remote_sweep(self) -> list[str]:
         """Orphaned worker runs marked interrupted (only once this Flowdeck has used Redis)."""

@@ -27,9 +27,10 @@ from typing import Any
 
 import redis
 
-from engine.events import EngineEvent
+from engine.events import EngineEvent, RunPausedEvent
 from engine.lifecycle.records import RunStatus
 from engine.remote.client import RemoteRunHandle, start_remote
+from engine.remote.event_stream import last_event
 from engine.remote.heartbeat import run_liveness
 from engine.remote.keys import events_key, heartbeat_key, redis_client
 from engine.remote.orphans import DEFAULT_SWEEP_INTERVAL_S, OrphanSweeper, sweep_remote
@@ -145,13 +146,17 @@ class RemoteRuns:
 
     def paused_snapshot(self, run_id: str) -> dict[str, Any] | None:
         """The snapshot of a paused run whose owner died (to continue it elsewhere); else None."""
-        handle = self.handle(run_id)
-        if run_liveness(self.client, run_id) != "stale":
-            return None
-        history = handle.history()
-        if history and history[-1].name == "run_paused":
-            return dict(getattr(history[-1], "snapshot", {}) or {})
-        return None
+        try:
+            if run_liveness(self.client, run_id) != "stale":
+                return None
+            newest = last_event(self.client, run_id)
+        except redis.RedisError as exc:
+            raise RemoteUnavailable(
+                f"cannot read run {run_id}: its Redis at {mask_url(self.url)} does not answer: {exc}"
+            ) from exc
+        if isinstance(newest, RunPausedEvent) and newest.snapshot:
+            return dict(newest.snapshot)
+        return None  # not paused, or paused inside a container (no snapshot)
 
     # ------------------------------------------------------------ watching
     def watch(self, run_id: str, timeout: float | None = None) -> Iterator[EngineEvent]:

@@ -156,3 +156,30 @@ def test_start_on_a_worker_with_a_dead_broker_fails_fast(worker_database_url: st
             deck.terminate("no-such-run")
     finally:
         deck.close(5)
+
+
+def test_a_paused_worker_run_whose_worker_died_is_resumed_here_with_the_same_run_id(
+    run_worker: CeleryWorkerProcess, decks: tuple[Flowdeck, Flowdeck]
+) -> None:
+    starter, console = decks
+    slow = {f"n{i}": {"outputs": {"output": f"o{i}"}, "delay_ms": 300} for i in range(3)}
+    handle = starter.start(
+        g.chain(3), {"x": "v"}, mocks=slow, where="worker", heartbeat_interval_s=0.3, heartbeat_ttl_s=1.5
+    )
+    wait_started(handle, "n0")
+    console.pause(handle.run_id)
+    assert handle.wait_paused(10)
+    wait_until(lambda: status_of(console, handle.run_id) == "paused", 5, "the paused record")
+    run_worker.kill()
+    wait_until(lambda: handle.status == "interrupted", 10, "the paused run's owner to go stale")
+    assert console.sweep_orphans() == []  # a paused run is never swept: it can be resumed
+    fast = {f"n{i}": {"outputs": {"output": f"o{i}"}} for i in range(3)}
+    resumed = console.resume(handle.run_id, mocks=fast)
+    assert resumed is not None and resumed.run_id == handle.run_id
+    result = resumed.wait(15)
+    assert result.status == "succeeded" and result.outputs == {"out": "o2"}
+    record = console.wait_for_end(handle.run_id, timeout=5)
+    assert record.status == "succeeded"
+    runs_of = [n.node_id for n in console.node_executions(handle.run_id)]
+    assert sorted(runs_of) == sorted(set(runs_of))  # no node ran twice
+    assert set(runs_of) == {"start", "n0", "n1", "n2", "end"}
