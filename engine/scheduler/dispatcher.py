@@ -322,7 +322,8 @@ class Dispatcher:
             process_data=mask(result.process_data),
             outputs=mask(result.outputs),
             started_at=attempt.started_at,
-            elapsed_time=max(0.0, finished_at - attempt.started_at),
+            # an attempt stopped between dispatch and start never started: it took no time
+            elapsed_time=max(0.0, finished_at - attempt.started_at) if attempt.started_at else 0.0,
             retry_count=len(self.failed_attempts.get(attempt.node_id, ())),
             metadata=metadata,
             **extra,
