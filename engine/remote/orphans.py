@@ -4,7 +4,9 @@ A run is an orphan when nobody beats for it (its heartbeat key expired) and its 
 stream holds no terminal event.  :func:`mark_interrupted` then appends a synthetic
 :class:`~engine.events.RunFailedEvent` whose error starts with ``interrupted`` to the
 run's stream, atomically (a Lua script re-checks the heartbeat and that the stream did
-not move), so every watcher ends and any number of sweepers mark a run once.
+not move), so every watcher ends and any number of sweepers mark a run once.  The same
+script queues a terminate command for the run: an owner that was only stalled (its
+heartbeat lapsed, it did not die) stops the run it no longer owns instead of running on.
 :func:`mark_records_interrupted` does the same to the run's records in a database
 (the run and its nodes still ``running``), with :data:`FINAL_SEQ` so that no late write
 of the dead owner revives them; a replay from failure can then start from them.
@@ -32,6 +34,7 @@ from engine.persistence.protocols import RunQuery
 from engine.remote.event_stream import DEFAULT_MAXLEN, FIELD, decode_entry
 from engine.remote.heartbeat import is_alive
 from engine.remote.keys import ACTIVE_RUNS_KEY, ENDED_KEY_TTL_S, commands_key, events_key, heartbeat_key
+from engine.scheduler.commands import TerminateCommand
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +42,8 @@ INTERRUPTED = "interrupted: the run's owner stopped before the run ended"
 #: the seq of records marked interrupted: above anything a dead owner may still have in flight
 FINAL_SEQ = 2**62
 DEFAULT_SWEEP_INTERVAL_S = 5.0
+#: sent with the mark: an owner that was only stalled (not dead) stops the run it no longer owns
+ZOMBIE_REASON = "interrupted: another process declared this run's owner dead"
 
 # append the interrupted event unless an owner beats for the run or its stream moved on
 _MARK = """
@@ -48,6 +53,7 @@ local last_id = ''
 if #last > 0 then last_id = last[1][1] end
 if last_id ~= ARGV[1] then return 0 end
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], '*', ARGV[5], ARGV[2])
+redis.call('RPUSH', KEYS[3], ARGV[7])
 redis.call('EXPIRE', KEYS[2], ARGV[3])
 redis.call('EXPIRE', KEYS[3], ARGV[3])
 redis.call('ZREM', KEYS[4], ARGV[6])
@@ -83,7 +89,8 @@ def mark_interrupted(client: redis.Redis, run_id: str, error: str = INTERRUPTED)
     event = RunFailedEvent(run_id=run_id, seq=seq, at=now, error=error, elapsed_time=elapsed)
     data = json.dumps(event_to_dict(event), ensure_ascii=False)
     keys = [heartbeat_key(run_id), events_key(run_id), commands_key(run_id), ACTIVE_RUNS_KEY]
-    marked = client.eval(_MARK, 4, *keys, last_id, data, ENDED_KEY_TTL_S, DEFAULT_MAXLEN, FIELD, run_id)
+    stop = json.dumps(TerminateCommand(ZOMBIE_REASON).to_dict())
+    marked = client.eval(_MARK, 4, *keys, last_id, data, ENDED_KEY_TTL_S, DEFAULT_MAXLEN, FIELD, run_id, stop)
     return event if marked else None
 
 
