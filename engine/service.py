@@ -43,7 +43,7 @@ from engine.events import EngineEvent
 from engine.graph import Workflow
 from engine.lifecycle.records import NodeExecution, WorkflowExecution
 from engine.lifecycle.statuses import TERMINAL_RUN_STATUSES, is_final
-from engine.persistence.protocols import DurationPoint, RunPage, RunQuery
+from engine.persistence.protocols import DurationPoint, RunPage, RunQuery, RunSummaries
 from engine.replay import ReplayMode, ReplayPlan, check_mode, plan_replay, replay_chain, replay_workflow
 from engine.run import RunHandle, WorkflowSource, start_workflow
 from engine.scheduler.commands import Command, PauseCommand, ResumeCommand, TerminateCommand
@@ -272,6 +272,20 @@ class Flowdeck:
         if self._local is not None:
             self._local.keeper()  # a console that only watches still sweeps orphans
         return self.repositories.executions.list_runs(query or RunQuery())
+
+    def workflow_names(self) -> list[str]:
+        """Distinct workflow names of the recorded runs (the console's workflow filter)."""
+        return self._summaries().workflow_names()
+
+    def status_counts(self, query: RunQuery | None = None) -> dict[str, int]:
+        """Runs per status among those ``query`` matches, its status filter ignored (one read)."""
+        return self._summaries().status_counts(query or RunQuery())
+
+    def _summaries(self) -> RunSummaries:
+        executions = self.repositories.executions
+        if not isinstance(executions, RunSummaries):
+            raise TypeError(f"the run records ({type(executions).__name__}) offer no summaries")
+        return executions
 
     def get_run(self, run_id: str) -> WorkflowExecution:
         run = self.repositories.executions.get_run(run_id)

@@ -8,6 +8,7 @@ safe to call from the engine's dispatcher thread.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 from typing import Any
@@ -57,7 +58,26 @@ class InMemoryRunStore:
             WorkflowExecution.from_dict({**r, "graph": {}})
             for r in rows[query.offset : query.offset + query.limit]
         ]
-        return RunPage(items=items, total=len(rows), page=query.page, limit=query.limit)
+        listed = {r.id for r in items}
+        retries: dict[str, int] = {}
+        with self._lock:
+            for n in self._nodes.values():
+                if n["run_id"] in listed and n.get("retry_count"):
+                    retries[n["run_id"]] = retries.get(n["run_id"], 0) + n["retry_count"]
+        return RunPage(items=items, total=len(rows), page=query.page, limit=query.limit, retries=retries)
+
+    def workflow_names(self) -> list[str]:
+        with self._lock:
+            return sorted({r["workflow_name"] for r in self._runs.values() if r.get("workflow_name")})
+
+    def status_counts(self, query: RunQuery) -> dict[str, int]:
+        unfiltered = dataclasses.replace(query, status=None, page=1)
+        counts: dict[str, int] = {}
+        with self._lock:
+            for r in self._runs.values():
+                if _matches(r, unfiltered):
+                    counts[r["status"]] = counts.get(r["status"], 0) + 1
+        return counts
 
     def duration_history(self, workflow_id: str, limit: int = 200) -> list[DurationPoint]:
         with self._lock:

@@ -60,12 +60,16 @@ class RunQuery:
 
 @dataclass(frozen=True, slots=True)
 class RunPage:
-    """One page of runs.  Listed runs carry no graph (``graph == {}``)."""
+    """One page of runs.  Listed runs carry no graph (``graph == {}``).
+
+    ``retries`` holds, per listed run with any, the retries of all its node executions.
+    """
 
     items: list[WorkflowExecution] = field(default_factory=list)
     total: int = 0
     page: int = 1
     limit: int = 50
+    retries: dict[str, int] = field(default_factory=dict)
 
     @property
     def pages(self) -> int:
@@ -96,6 +100,19 @@ class WorkflowExecutionRepository(Protocol):
 
     def duration_history(self, workflow_id: str, limit: int = 200) -> list[DurationPoint]:
         """The latest ``limit`` runs of a workflow, oldest first."""
+        ...
+
+
+@runtime_checkable
+class RunSummaries(Protocol):
+    """Cheap aggregates over the runs table, for the console's filters."""
+
+    def workflow_names(self) -> list[str]:
+        """Distinct workflow names of the recorded runs, sorted."""
+        ...
+
+    def status_counts(self, query: RunQuery) -> dict[str, int]:
+        """Runs per status among those ``query`` matches, its status filter ignored."""
         ...
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from engine.lifecycle.records import NodeExecution, RunStatus, WorkflowExecution
 from engine.persistence.celery.app import SAVE_EXECUTION_TASK, SAVE_NODE_EXECUTION_TASK
@@ -33,6 +33,7 @@ from engine.persistence.protocols import (
     DurationPoint,
     RunPage,
     RunQuery,
+    RunSummaries,
     WorkflowExecutionRepository,
     WorkflowNodeExecutionRepository,
 )
@@ -125,6 +126,12 @@ class CeleryWorkflowExecutionRepository:
             return []
         return self._reader.duration_history(workflow_id, limit)
 
+    def workflow_names(self) -> list[str]:
+        return _summaries(self._reader).workflow_names() if self._reader is not None else []
+
+    def status_counts(self, query: RunQuery) -> dict[str, int]:
+        return _summaries(self._reader).status_counts(query) if self._reader is not None else {}
+
 
 class CeleryWorkflowNodeExecutionRepository:
     """Sends node execution records as ``save_workflow_node_execution_task`` batches."""
@@ -164,3 +171,9 @@ class CeleryWorkflowNodeExecutionRepository:
             if stored is None or stored.seq < live.seq:
                 merged[live.id] = NodeExecution.from_dict(live.to_dict())
         return sorted(merged.values(), key=lambda n: (n.index, n.created_at))
+
+
+def _summaries(reader: Any) -> RunSummaries:
+    if not isinstance(reader, RunSummaries):
+        raise TypeError(f"{type(reader).__name__} offers no run summaries")
+    return reader

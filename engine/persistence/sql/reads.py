@@ -94,8 +94,39 @@ def list_runs(engine: Engine, query: RunQuery) -> RunPage:
     with engine.connect() as conn:
         total = conn.execute(count_stmt).scalar_one()
         rows = conn.execute(page_stmt).all()
-    items = [_run_from_row(r, None) for r in rows]
-    return RunPage(items=items, total=total, page=query.page, limit=query.limit)
+        items = [_run_from_row(r, None) for r in rows]
+        retries = _retries_of(conn, [r.id for r in items])
+    return RunPage(items=items, total=total, page=query.page, limit=query.limit, retries=retries)
+
+
+def _retries_of(conn: Any, run_ids: list[str]) -> dict[str, int]:
+    if not run_ids:
+        return {}
+    stmt = (
+        select(NodeExecutionRow.run_id, func.sum(NodeExecutionRow.retry_count))
+        .where(NodeExecutionRow.run_id.in_(run_ids), NodeExecutionRow.retry_count > 0)
+        .group_by(NodeExecutionRow.run_id)
+    )
+    return {run_id: int(total) for run_id, total in conn.execute(stmt).all() if total}
+
+
+def workflow_names(engine: Engine) -> list[str]:
+    stmt = select(WorkflowRunRow.workflow_name).distinct().order_by(WorkflowRunRow.workflow_name)
+    with engine.connect() as conn:
+        return [name for name in conn.scalars(stmt) if name]
+
+
+def status_counts(engine: Engine, query: RunQuery) -> dict[str, int]:
+    unfiltered = RunQuery(
+        workflow_id=query.workflow_id,
+        workflow_name=query.workflow_name,
+        started_from=query.started_from,
+        started_to=query.started_to,
+        text=query.text,
+    )
+    stmt = _filtered(select(WorkflowRunRow.status, func.count()), unfiltered).group_by(WorkflowRunRow.status)
+    with engine.connect() as conn:
+        return {status: int(count) for status, count in conn.execute(stmt).all()}
 
 
 def duration_history(engine: Engine, workflow_id: str, limit: int = 200) -> list[DurationPoint]:

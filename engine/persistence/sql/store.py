@@ -103,6 +103,12 @@ class SqlRunStore:
     def duration_history(self, workflow_id: str, limit: int = 200) -> list[DurationPoint]:
         return reads.duration_history(self.engine, workflow_id, limit)
 
+    def workflow_names(self) -> list[str]:
+        return reads.workflow_names(self.engine)
+
+    def status_counts(self, query: RunQuery) -> dict[str, int]:
+        return reads.status_counts(self.engine, query)
+
     def get_node_executions(self, run_id: str) -> list[NodeExecution]:
         return reads.get_node_executions(self.engine, run_id)
 

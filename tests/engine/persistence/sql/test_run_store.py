@@ -13,6 +13,7 @@ from engine import events as ev
 from engine.lifecycle import NodeAttempt, WorkflowCycleManager
 from engine.persistence.protocols import (
     RunQuery,
+    RunSummaries,
     WorkflowExecutionRepository,
     WorkflowNodeExecutionRepository,
 )
@@ -296,3 +297,30 @@ def test_records_of_a_run_in_progress_are_written_without_a_flush(tmp_path: Path
         assert store.get_run("run-1") is not None
     finally:
         store.close()
+
+
+def test_summaries_for_the_console_filters(store) -> None:
+    _fill(store)
+    assert isinstance(store, RunSummaries)
+    assert store.workflow_names() == ["Alpha", "Beta"]
+    assert store.status_counts(RunQuery()) == {"succeeded": 2, "failed": 1, "running": 1}
+    # the status filter is ignored (the chips count every status), the others apply
+    assert store.status_counts(RunQuery(status="failed", workflow_name="Alpha")) == {
+        "succeeded": 1,
+        "failed": 1,
+        "running": 1,
+    }
+    assert store.status_counts(RunQuery(text="zürich")) == {"succeeded": 1}
+
+
+def test_a_page_of_runs_carries_the_retries_of_each_run(store) -> None:
+    _fill(store)
+    store.save(
+        node("n-1", run_id="r-2", index=1, node_id="a", seq=4, status="failed", attempts=3, retry_count=2)
+    )
+    store.save(node("n-2", run_id="r-2", index=2, node_id="b", seq=5, status="succeeded", retry_count=1))
+    store.save(node("n-3", run_id="r-3", index=1, node_id="a", seq=6, status="succeeded"))
+    assert store.flush(10)
+    page = store.list_runs(RunQuery())
+    assert page.retries == {"r-2": 3}
+    assert store.list_runs(RunQuery(workflow_name="Beta")).retries == {}
