@@ -39,7 +39,8 @@ MUTED = frozenset({RETRIES, TRIGGERED, REPLAY_OF, STARTED})
 class RunCells:
     """Cell contents of one run for a palette; colours and fonts are made once, not per paint."""
 
-    def __init__(self, dark: bool = False) -> None:
+    def __init__(self, dark: bool = False, retries: dict[str, int] | None = None) -> None:
+        self._retries = retries if retries is not None else {}  # run id -> retries, from the pages read
         self._palette = theme.palette(dark)
         self._colors: dict[str, QColor] = {}
         self._muted = QColor(self._palette.text_muted)
@@ -84,7 +85,7 @@ class RunCells:
         if column == TOKENS:
             return fmt.format_count(run.total_tokens)
         if column == RETRIES:
-            return fmt.NOTHING  # the run record carries no retry total (see the report of issue 7)
+            return str(self._retries.get(run.id, 0))
         if column == TRIGGERED:
             return run.triggered_from
         return fmt.short_id(run.replay_of) if run.replay_of else ""
@@ -95,7 +96,7 @@ class RunCells:
         if column == REPLAY_OF and run.replay_of:
             return f"replay of {run.replay_of}"
         if column == RETRIES:
-            return "retries are recorded per node: open the run to see them"
+            return "failed attempts that were retried, over all the run's nodes"
         text = f"{run.id}\n{run.workflow_name or run.workflow_id} · {run.status}"
         return f"{text}\n{run.error}" if run.error else text
 

@@ -146,6 +146,10 @@ class FilterBar(QWidget):
             text=text or None,
         )
 
+    def workflow_names(self) -> list[str]:
+        """The names the workflow filter offers."""
+        return [self.workflow.itemData(i) for i in range(1, self.workflow.count())]
+
     def set_workflow_names(self, names: list[str]) -> None:
         """Offer these names (the current choice stays, even when not among them)."""
         current = self.workflow.currentData()

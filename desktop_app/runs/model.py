@@ -64,7 +64,8 @@ class RunsModel(QAbstractTableModel):
         self._cache = PageCache(page_size, max_pages)
         self._query = RunQuery(limit=page_size)
         self._generation = 0  # bumped whenever row positions move: older answers are dropped
-        self._cells = RunCells(dark)
+        self._retries: dict[str, int] = {}  # run id -> retries of its nodes (RunPage.retries)
+        self._cells = RunCells(dark, self._retries)
         self._names: set[str] = set()
         self._refreshing = False
         self._started = False
@@ -98,7 +99,7 @@ class RunsModel(QAbstractTableModel):
         self._query = dataclasses.replace(query, page=1, limit=self._cache.page_size)
 
     def set_dark(self, dark: bool) -> None:
-        self._cells = RunCells(dark)
+        self._cells = RunCells(dark, self._retries)
         if self.rowCount():
             self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, len(COLUMNS) - 1))
 
@@ -182,6 +183,14 @@ class RunsModel(QAbstractTableModel):
         return self._cells.data(run, index.column(), role)
 
     # ------------------------------------------------------------ internals
+    def _put(self, page: int, result: RunPage) -> None:
+        self._cache.put(page, result.items)
+        for run in result.items:
+            if run.id in result.retries:
+                self._retries[run.id] = result.retries[run.id]
+            else:
+                self._retries.pop(run.id, None)
+
     def _request(self, row: int) -> None:
         page = self._cache.request(row)
         if page is None:
@@ -201,7 +210,7 @@ class RunsModel(QAbstractTableModel):
             self._cache.abandon(page)
             self.refresh([page])
             return
-        self._cache.put(page, result.items)
+        self._put(page, result)
         self._note_names(result.items)
         self._emit_page_changed(page, len(result.items))
         self.loaded.emit()
@@ -254,7 +263,7 @@ class RunsModel(QAbstractTableModel):
 
     def _store(self, fresh: dict[int, RunPage], *, emit: bool) -> None:
         for page, result in fresh.items():
-            self._cache.put(page, result.items)
+            self._put(page, result)
             self._note_names(result.items)
             if emit:
                 self._emit_page_changed(page, len(result.items))
@@ -268,7 +277,7 @@ class RunsModel(QAbstractTableModel):
                 old = self._cache.peek(page * base_size + offset)
                 if old != run:
                     changed.append(page * base_size + offset)
-            self._cache.put(page, result.items)
+            self._put(page, result)
             self._note_names(result.items)
             if changed:
                 self.dataChanged.emit(self.index(changed[0], 0), self.index(changed[-1], len(COLUMNS) - 1))

@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop_app import theme
 from desktop_app.runs import RunsPanel
-from desktop_app.runs.cells import ELAPSED, STATUS, WORKFLOW
+from desktop_app.runs.cells import ELAPSED, RETRIES, STATUS, WORKFLOW
 from desktop_app.tasks import TaskRunner
 from engine.persistence.protocols import RunQuery
 from engine.service import Flowdeck
@@ -127,6 +127,14 @@ def test_a_run_started_after_the_panel_opened_appears_without_a_refresh(
     # and its final status shows in place, again without anyone calling refresh()
     qtbot.waitUntil(lambda: cell(panel, 0, STATUS).endswith("failed"), timeout=WAIT_MS)
     assert panel.model.run_at(0).total_steps > 0  # type: ignore[union-attr]
+    # its retries (the HTTP node twice, the LLM once) as its node records say
+    recorded = sum(n.retry_count for n in flowdeck.node_executions(handle.run_id))
+    assert recorded == 3
+    qtbot.waitUntil(lambda: cell(panel, 0, RETRIES) == "3", timeout=WAIT_MS)
+    assert cell(panel, 1, RETRIES) == "0"
+    # the workflow filter offers every recorded workflow, loaded rows or not
+    qtbot.waitUntil(lambda: "nightly-report" in panel.filters.workflow_names(), timeout=WAIT_MS)
+    assert set(panel.filters.workflow_names()) == set(flowdeck.workflow_names())
 
 
 def test_a_running_row_turns_final_in_place_keeping_the_selection(
