@@ -90,7 +90,12 @@ class NodeInspector(QWidget):
         self.attempts = QTableWidget(0, 4)
         self.attempts.setHorizontalHeaderLabels(["#", "status", "took", "error"])
         self.attempts.verticalHeader().hide()
-        self.attempts.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        header = self.attempts.horizontalHeader()
+        for column in (0, 1, 2):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.attempts.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.attempts.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.attempts.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.attempts.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
         self.attempts.setWordWrap(False)
@@ -223,7 +228,6 @@ class NodeInspector(QWidget):
                 if col == 3 and text:
                     item.setToolTip(text)
                 self.attempts.setItem(row, col, item)
-        self.attempts.resizeColumnsToContents()
         self.inputs.setPlainText(fmt.pretty_json(record.inputs))
         self.outputs.setPlainText(fmt.pretty_json(record.outputs))
         self.process_data.setPlainText(fmt.pretty_json(record.process_data))

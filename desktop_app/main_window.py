@@ -93,7 +93,7 @@ class MainWindow(DialogsMixin, QMainWindow):
         main.addWidget(centre)
         main.addWidget(self.inspector)
         main.setStretchFactor(1, 1)
-        main.setSizes([400, 1000, 340])
+        main.setSizes([520, 1060, 340])
         self._main_splitter = main
         main.setChildrenCollapsible(False)
         self.setCentralWidget(main)

@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out", type=Path)
     parser.add_argument("--workflow", type=Path, default=SAMPLE)
     parser.add_argument("--theme", choices=("light", "dark"), default="light")
-    parser.add_argument("--size", default="1680x980")
+    parser.add_argument("--size", default="1920x1080")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     width, height = (int(v) for v in args.size.lower().split("x", 1))
     path = render(args.out, args.workflow.resolve(), dark=args.theme == "dark", size=(width, height))
