@@ -3,7 +3,9 @@
 Each group of commands lives in its own module and registers itself on
 :data:`app`: ``run`` (run.py), ``watch``/``terminate``/``pause``/``resume``
 (control.py), ``replay`` (replay.py), ``runs``/``show``/``db`` (records.py), ``worker`` (worker.py),
-``check`` (check.py).  Command modules import only typer and rich at the top;
+``check`` (check.py).  Other packages add commands through the ``flowdeck.cli``
+entry point group (a ``register(app)`` callable): the console adds ``gui`` that way,
+so the engine never imports it.  Command modules import only typer and rich at the top;
 the engine, SQLAlchemy, Alembic and Celery are imported inside the commands, so
 ``flowdeck --help`` starts in a fraction of a second.
 """
@@ -28,5 +30,18 @@ for _module in ("run", "control", "replay", "records", "worker", "check"):
     except ModuleNotFoundError as exc:  # a command group not written yet
         if exc.name != f"engine.cli.{_module}":
             raise
+
+
+def _register_plugins() -> None:
+    from importlib.metadata import entry_points
+
+    for entry in entry_points(group="flowdeck.cli"):
+        try:
+            entry.load()(app)
+        except Exception as exc:  # a broken plugin must not take the engine's commands with it
+            typer.echo(f"flowdeck: command plugin {entry.name!r} ({entry.value}) not loaded: {exc}", err=True)
+
+
+_register_plugins()
 
 __all__ = ["app"]
