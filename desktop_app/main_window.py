@@ -44,6 +44,7 @@ from engine.service import Flowdeck
 
 log = logging.getLogger(__name__)
 CHARTS_MS = 200  # charts follow a live run at most 5 times a second
+CHARTS_BUDGET = 8  # and wait 8x as long as their last redraw took (big runs: fewer redraws)
 
 
 class MainWindow(DialogsMixin, QMainWindow):
@@ -70,6 +71,7 @@ class MainWindow(DialogsMixin, QMainWindow):
         self.selected_run_ids: list[str] = []
         self.last_message: QMessageBox | None = None
         self._charts_dirty = False
+        self._charts_next = 0.0
         self._preview: Workflow | None = None
         self._layout()
         self._connect()
@@ -218,7 +220,9 @@ class MainWindow(DialogsMixin, QMainWindow):
 
     @Slot()
     def _refresh_charts(self) -> None:
-        if not self._charts_dirty:
+        """Redraw the charts when something changed, spending at most ~1/8 of the GUI thread on them."""
+        now = time.monotonic()
+        if not self._charts_dirty or now < self._charts_next:
             return
         self._charts_dirty = False
         state = self.follower.state
@@ -226,6 +230,8 @@ class MainWindow(DialogsMixin, QMainWindow):
             self.charts.show_run(None, [])
             return
         self.charts.show_run(state.run, state.records(), now=time.time())
+        cost = time.monotonic() - now
+        self._charts_next = now + max(CHARTS_MS / 1000, CHARTS_BUDGET * cost)
 
     def _load_trend(self, workflow_id: str) -> None:
         run_id = self.follower.run_id

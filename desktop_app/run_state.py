@@ -168,9 +168,10 @@ class RunState:
         view = self._view(node_id)
         if not records:
             return
-        newest = records[-1] if self._manager is not None else max(records, key=lambda r: (r.index, r.seq))
+        live = self._manager is not None  # live lists hold no skipped records, in creation order
+        newest = records[-1] if live else max(records, key=lambda r: (r.index, r.seq))
         view.record = newest
-        view.executions = sum(1 for r in records if r.status != "skipped")
+        view.executions = len(records) if live else sum(1 for r in records if r.status != "skipped")
         view.retries = newest.retry_count
         view.state = display_state(newest, run_status=self.status)
 

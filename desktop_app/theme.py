@@ -170,6 +170,7 @@ MONO_FAMILY = "'JetBrains Mono', 'Cascadia Mono', 'DejaVu Sans Mono', monospace"
 CHART_BAR_HEIGHT = 0.64  # of one row
 CHART_FONT_PT = 9
 CHART_MAX_VISIBLE_ROWS = 28  # rows shown before the operator scrolls the timeline
+CHART_MAX_ROWS = 1500  # a bigger run charts its latest (timeline) or slowest (durations) executions
 CHART_TREND_SYMBOL = 8.0
 CHART_TREND_SELECTED_SYMBOL = 18.0
 

@@ -7,6 +7,7 @@ since the run started (``run.started_at``).
 
 from __future__ import annotations
 
+import heapq
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -136,19 +137,37 @@ def timeline(
 
 
 def durations(
-    run: WorkflowExecution, records: Sequence[NodeExecution], now: float | None = None
+    run: WorkflowExecution,
+    records: Sequence[NodeExecution],
+    now: float | None = None,
+    *,
+    limit: int | None = None,
 ) -> list[DurationBar]:
-    """Queue wait (ready -> started) and run time (started -> finished) per execution, slowest first."""
+    """Queue wait (ready -> started) and run time (started -> finished) per execution, slowest first.
+
+    ``limit``: only the slowest ``limit`` executions (a big run's chart stays cheap to build).
+    """
     clock = _clock(run, now)
-    bars: list[DurationBar] = []
+    timed: list[tuple[float, float, NodeExecution]] = []
     for record in charted_records(records):
         if record.metadata.get("reused_from"):
             continue  # restored, no work done
         run_time = max(0.0, clock - record.created_at) if record.finished_at is None else record.elapsed_time
-        state = display_state(record, run_status=run.status)
-        bars.append(DurationBar(record.node_id, row_label(record), record.queue_wait, run_time, state))
+        timed.append((record.queue_wait + run_time, run_time, record))
+    if limit is not None and len(timed) > limit:
+        timed = heapq.nlargest(limit, timed, key=lambda t: t[0])
+    bars = [
+        DurationBar(r.node_id, row_label(r), r.queue_wait, run_time, display_state(r, run_status=run.status))
+        for _total, run_time, r in timed
+    ]
     bars.sort(key=lambda b: (-b.total, b.label))
     return bars
+
+
+def latest(records: Sequence[NodeExecution], limit: int) -> tuple[list[NodeExecution], int]:
+    """The ``limit`` executions that started last (charted ones only), and how many there are in all."""
+    charted = charted_records(records)
+    return charted[-limit:], len(charted)
 
 
 def retries(records: Sequence[NodeExecution]) -> list[RetryBar]:

@@ -29,6 +29,7 @@ class DurationsChart(ChartView):
     def __init__(self, parent: QWidget | None = None, *, dark: bool = False) -> None:
         super().__init__(parent, dark=dark, empty="No run selected")
         self._bars: list[DurationBar] = []
+        self._total = 0  # executions of the run that did work (more than the bars of a big run)
         self._series: dict[str, pg.BarGraphItem] = {}
         self._drawn: dict[str, bytes] = {}
         self._labels: list[str] = []
@@ -48,7 +49,8 @@ class DurationsChart(ChartView):
         if run is None:
             self._set([], "No run selected")
             return
-        bars = durations(run, records, now)
+        bars = durations(run, records, now, limit=theme.CHART_MAX_ROWS)
+        self._total = sum(1 for r in records if r.status != "skipped" and not r.metadata.get("reused_from"))
         self._set(bars, "" if bars else "No node has run in this run yet")
 
     def bars(self) -> list[tuple[str, float, float]]:
@@ -103,8 +105,11 @@ class DurationsChart(ChartView):
             f'<span style="color:{pal.text_muted}">▭</span>&nbsp;queue wait (max {format_seconds(wait)})'
         )
         states = list(dict.fromkeys(b.state for b in bars))
+        shown = f"{len(bars)} executions"
+        if self._total > len(bars):
+            shown = f"slowest {len(bars):,} of {self._total:,} executions"
         self.set_caption(
-            f"{len(bars)} executions · {format_seconds(busy)} of node time&nbsp;&nbsp;&nbsp;&nbsp;"
+            f"{shown} · {format_seconds(busy)} of node time&nbsp;&nbsp;&nbsp;&nbsp;"
             + self.legend_html(states, wait_key)
         )
 

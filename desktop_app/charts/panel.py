@@ -41,16 +41,36 @@ class ChartsPanel(QTabWidget):
         self._style_tabs()
         self._last_run: _RunArgs = (None, [], None)
         self._last_trend: tuple[Sequence[DurationPoint], float | None] | None = None
+        self._stale: set[QWidget] = set()  # run charts not redrawn since the last show_run
+        self.currentChanged.connect(self._on_tab_changed)
 
     # ------------------------------------------------------------- feeding
     def show_run(
         self, run: WorkflowExecution | None, records: Sequence[NodeExecution], now: float | None = None
     ) -> None:
-        """(Re)draw timeline, durations and retries; running attempts grow up to ``now``."""
+        """(Re)draw timeline, durations and retries; running attempts grow up to ``now``.
+
+        Only the chart on screen is drawn now; the others when their tab is shown (or read).
+        """
         self._last_run = (run, records, now)
-        self.timeline.show_run(run, records, now)
-        self.durations.show_run(run, records, now)
-        self.retries.show_run(run, records)
+        self._stale = {self.timeline, self.durations, self.retries}
+        self._draw(self.currentWidget())
+
+    def _draw(self, chart: QWidget | None) -> None:
+        if chart not in self._stale:
+            return
+        self._stale.discard(chart)
+        run, records, now = self._last_run
+        if chart is self.retries:
+            self.retries.show_run(run, records)
+        elif chart is self.timeline:
+            self.timeline.show_run(run, records, now)
+        elif chart is self.durations:
+            self.durations.show_run(run, records, now)
+
+    @Slot(int)
+    def _on_tab_changed(self, index: int) -> None:
+        self._draw(self.widget(index))
 
     def show_trend(self, points: Sequence[DurationPoint], selected_run_started_at: float | None) -> None:
         self._last_trend = (points, selected_run_started_at)
@@ -90,14 +110,17 @@ class ChartsPanel(QTabWidget):
     # ------------------------------------------------------------- what is drawn (for tests)
     def timeline_segments(self) -> list[tuple[str, int, float, float, str]]:
         """(node_id, attempt index, start s since run start, end s, status) per drawn bar."""
+        self._draw(self.timeline)
         return self.timeline.segments()
 
     def duration_bars(self) -> list[tuple[str, float, float]]:
         """(node_id, queue wait s, run s), slowest first."""
+        self._draw(self.durations)
         return self.durations.bars()
 
     def retry_bars(self) -> list[tuple[str, int]]:
         """(node_id, retries) for the executions that were retried."""
+        self._draw(self.retries)
         return self.retries.bars()
 
     @Slot(str)

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QWidget
 
 from desktop_app import theme
 from desktop_app.charts.base import ChartView
-from desktop_app.charts.data import Row, Segment, format_seconds, timeline
+from desktop_app.charts.data import Row, Segment, format_seconds, latest, timeline
 from engine.lifecycle.records import NodeExecution, WorkflowExecution
 
 #: a bar is drawn at least this share of the visible span wide (a 1 ms node stays visible)
@@ -41,6 +41,7 @@ class TimelineChart(ChartView):
         self._labels: list[str] = []
         self._span = 0.0
         self._caption_html = ""
+        self._total = 0
         self._selected: str | None = None
 
         self.view_box.invertY(True)
@@ -68,7 +69,8 @@ class TimelineChart(ChartView):
         if run is None:
             self._clear("No run selected")
             return
-        rows, segments = timeline(run, records, now)
+        shown, self._total = latest(records, theme.CHART_MAX_ROWS)
+        rows, segments = timeline(run, shown, now)
         if not rows:
             self._clear("No node has started in this run yet")
             return
@@ -110,7 +112,7 @@ class TimelineChart(ChartView):
         retried = sum(1 for s in segments if s.retried)
         head = (
             f'<b style="color:{status.fill}">{status.glyph} {html.escape(status.label)}</b>'
-            f"&nbsp;&nbsp;{format_seconds(elapsed)} · {len(rows)} executions · {len(segments)} attempts"
+            f"&nbsp;&nbsp;{format_seconds(elapsed)} · {self._count(len(rows))} · {len(segments)} attempts"
         )
         seen = list(dict.fromkeys(s.status for s in segments))
         hatch = "▨&nbsp;failed try, retried" if retried else ""
@@ -118,6 +120,11 @@ class TimelineChart(ChartView):
         if caption != self._caption_html:
             self._caption_html = caption
             self.set_caption(caption)
+
+    def _count(self, rows: int) -> str:
+        if rows < self._total:
+            return f"latest {rows:,} of {self._total:,} executions"
+        return f"{rows} executions"
 
     def segments(self) -> list[tuple[str, int, float, float, str]]:
         return [s.as_tuple() for s in self._segments]
