@@ -70,19 +70,27 @@ def test_a_sample_run_started_from_the_console_colours_its_nodes_through_to_the_
 
 def test_charts_show_the_records_timings_and_retries(qtbot, window):
     run_id = _start_and_wait_final(qtbot, window, SAMPLE, INPUTS, mocks=SAMPLE_MOCKS)
+    qtbot.waitUntil(lambda: window.flowdeck.get_run(run_id).is_final, timeout=5000)  # write-behind
     records = window.flowdeck.node_executions(run_id)
     run = window.flowdeck.get_run(run_id)
-    qtbot.waitUntil(lambda: dict(window.charts.retry_bars()).get("fx_rates") == 2, timeout=5000)
-    assert dict(window.charts.retry_bars()) == {r.node_id: r.retry_count for r in records if r.retry_count}
-    segments = window.charts.timeline_segments()
-    llm = [s for s in segments if s[0] == "summarise"]
     attempts = next(r for r in records if r.node_id == "summarise").attempts
-    assert len(llm) == len(attempts) == 2
-    by_index = sorted(llm, key=lambda s: s[1])
-    for (_, index, start, end, _status), attempt in zip(by_index, attempts, strict=True):
-        assert index == attempt.index
-        assert start == pytest.approx(attempt.started_at - run.started_at, abs=1e-3)
-        assert end == pytest.approx(attempt.finished_at - run.started_at, abs=1e-3)
+    t0 = run.started_at
+    expected = [("summarise", a.index, a.started_at - t0, a.finished_at - t0) for a in attempts]
+
+    def llm_bars() -> list[tuple[str, int, float, float]]:
+        segments = window.charts.timeline_segments()
+        return sorted((s[0], s[1], s[2], s[3]) for s in segments if s[0] == "summarise")
+
+    def settled() -> None:  # the charts follow the run live: wait for its last redraw
+        assert [(n, i) for n, i, _, _ in llm_bars()] == [(n, i) for n, i, _, _ in expected]
+        for (_, _, start, end), (_, _, want_start, want_end) in zip(llm_bars(), expected, strict=True):
+            assert start == pytest.approx(want_start, abs=1e-3)
+            assert end == pytest.approx(want_end, abs=1e-3)
+
+    qtbot.waitUntil(settled, timeout=5000)
+    assert len(attempts) == 2
+    assert dict(window.charts.retry_bars()) == {r.node_id: r.retry_count for r in records if r.retry_count}
+    assert dict(window.charts.retry_bars()) == {"fx_rates": 2, "summarise": 1}
 
 
 def test_terminate_from_the_console_ends_the_run_and_its_running_nodes_terminated(qtbot, window):
