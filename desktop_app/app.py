@@ -16,6 +16,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop_app import style
+from desktop_app.preflight import display_problem
 from engine.service import Flowdeck
 from engine.settings import Settings
 
@@ -62,6 +63,10 @@ def tune_garbage_collector() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    problem = display_problem()
+    if problem is not None:
+        print(f"flowdeck gui: {problem}", file=sys.stderr)
+        return 2
     app = application()
     dark = style.system_prefers_dark() if args.theme == "system" else args.theme == "dark"
     style.apply(app, dark)
