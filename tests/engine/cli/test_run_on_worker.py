@@ -11,30 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from engine.persistence.factory import Repositories
-from engine.persistence.memory import InMemoryRunStore
-from engine.service import Flowdeck
-from engine.settings import Settings
 from tests.engine.cli.conftest import Cli
 from tests.engine.cli.workflows import GREETING, ROOT, write_mocks
 from tests.support.celery_worker import CeleryWorkerProcess, worker_env
 from tests.support.redis_server import RedisServer, running_redis
 from tests.support.waiting import wait_until
-
-
-def _facade_starts_on_workers() -> bool:
-    memory = InMemoryRunStore()
-    settings = Settings(celery={"broker_url": "redis://127.0.0.1:1/0", "socket_timeout_s": 0.5})
-    service = Flowdeck(settings, repositories=Repositories(memory, memory))
-    try:
-        service.start(GREETING, {"name": "Al"}, where="worker")
-    except NotImplementedError:
-        return False
-    except Exception:  # the broker is unreachable: the facade did try
-        return True
-    finally:
-        service.close(5)
-    return True
 
 
 @pytest.fixture
@@ -49,7 +30,8 @@ def worker(
 ) -> Iterator[CeleryWorkerProcess]:
     extra = {"FLOWDECK_PERSISTENCE": "sync", "FLOWDECK_DATA_DIR": str(tmp_path / "worker-data")}
     env = worker_env(redis_server.url, cli_env["FLOWDECK_DATABASE_URL"], extra=extra)
-    proc = CeleryWorkerProcess("engine.remote.worker_app", "workflow_runs", env, tmp_path / "w.log", "cli")
+    # `flowdeck worker`, as an operator starts one: it executes runs and stores records
+    proc = CeleryWorkerProcess("", "workflow_runs", env, tmp_path / "w.log", "cli", cli=True)
     proc.start()
     try:
         yield proc
@@ -60,8 +42,6 @@ def worker(
 def test_run_on_worker_prints_the_same_json_and_records_the_run(
     request: pytest.FixtureRequest, cli: Cli
 ) -> None:
-    if not _facade_starts_on_workers():
-        pytest.skip("Flowdeck.start(where='worker') is not implemented in engine/service.py yet")
     redis_server = request.getfixturevalue("redis_server")
     request.getfixturevalue("worker")
     broker = {"FLOWDECK_CELERY__BROKER_URL": redis_server.url, "FLOWDECK_CELERY__SOCKET_TIMEOUT_S": "1.0"}
@@ -81,8 +61,6 @@ def test_run_on_worker_prints_the_same_json_and_records_the_run(
 def test_terminate_and_watch_a_run_on_a_worker(
     request: pytest.FixtureRequest, cli: Cli, tmp_path: Path
 ) -> None:
-    if not _facade_starts_on_workers():
-        pytest.skip("Flowdeck.start(where='worker') is not implemented in engine/service.py yet")
     redis_server = request.getfixturevalue("redis_server")
     request.getfixturevalue("worker")
     broker = {"FLOWDECK_CELERY__BROKER_URL": redis_server.url, "FLOWDECK_CELERY__SOCKET_TIMEOUT_S": "1.0"}
@@ -111,8 +89,6 @@ def test_terminate_and_watch_a_run_on_a_worker(
 def test_watch_a_run_on_a_worker_from_its_event_stream(
     request: pytest.FixtureRequest, cli: Cli, tmp_path: Path
 ) -> None:
-    if not _facade_starts_on_workers():
-        pytest.skip("Flowdeck.start(where='worker') is not implemented in engine/service.py yet")
     redis_server = request.getfixturevalue("redis_server")
     request.getfixturevalue("worker")
     broker = {"FLOWDECK_CELERY__BROKER_URL": redis_server.url, "FLOWDECK_CELERY__SOCKET_TIMEOUT_S": "1.0"}
