@@ -2,9 +2,10 @@
 
 - A run of this process: its handle's history first, then the bridge's live batches
   (the cycle manager inside :class:`RunState` ignores events it has already seen).
-- Any other run (another ``flowdeck run`` on the same database, a Celery worker, a
-  finished run): its records, re-read off the GUI thread every ``poll_ms`` until the run
-  is final.
+- A run on a Celery worker: its records first, then its Redis Stream (``Flowdeck.watch``,
+  on a thread that only hands events to the bridge), so it is as live as a local one.
+- Any other run (another ``flowdeck run`` on the same database, a finished run): its
+  records, re-read off the GUI thread every ``poll_ms`` until the run is final.
 
 :attr:`RunFollower.changed` carries the ids of the nodes whose view changed (an empty
 list when only the run record moved); :attr:`RunFollower.loaded` fires once the run's
@@ -14,6 +15,8 @@ workflow is known (the canvas lays it out then).
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
@@ -26,6 +29,8 @@ from engine.lifecycle.records import NodeExecution, WorkflowExecution
 from engine.run import RunHandle
 from engine.service import Flowdeck, UnknownRun
 
+REMOTE_TRIGGER = "remote-run"  # engine.remote.service_support.REMOTE_TRIGGER (not imported: Redis, Celery)
+
 log = logging.getLogger(__name__)
 
 
@@ -35,11 +40,19 @@ class RunFollower(QObject):
     failed = Signal(str, str)  # run id, what went wrong reading it
 
     def __init__(
-        self, flowdeck: Flowdeck, tasks: TaskRunner, parent: QObject | None = None, *, poll_ms: int = 400
+        self,
+        flowdeck: Flowdeck,
+        tasks: TaskRunner,
+        parent: QObject | None = None,
+        *,
+        poll_ms: int = 400,
+        listener: Callable[[EngineEvent], None] | None = None,
     ) -> None:
         super().__init__(parent)
         self._flowdeck = flowdeck
         self._tasks = tasks
+        self._listener = listener  # the bridge's: where a watched stream's events go
+        self._streams: dict[str, threading.Event] = {}  # run id -> stop flag of its stream thread
         self.state: RunState | None = None
         self._live = False  # fed by the bridge
         self._timer = QTimer(self)
@@ -59,6 +72,9 @@ class RunFollower(QObject):
         """Show ``run_id`` (``""``: nothing)."""
         self._timer.stop()
         self._live = False
+        for other, flag in list(self._streams.items()):
+            if other != run_id:
+                flag.set()  # its thread ends at its next event
         self.state = RunState(run_id) if run_id else None
         if not run_id:
             self.changed.emit("", [])
@@ -121,6 +137,8 @@ class RunFollower(QObject):
         first = state.workflow is None
         if workflow is not None:
             state.workflow = workflow
+        if not run.is_final and run.triggered_from == REMOTE_TRIGGER:
+            self._watch_stream(run_id)
         changed = state.apply_records(run, records)
         if first and state.workflow is not None:
             self.loaded.emit(run_id)
@@ -143,5 +161,27 @@ class RunFollower(QObject):
     def _poll(self) -> None:
         self._read(first=self.state is not None and self.state.workflow is None)
 
+    def _watch_stream(self, run_id: str) -> None:
+        """Follow a worker's run through its event stream (records keep being polled until it flows)."""
+        if self._listener is None or run_id in self._streams:
+            return
+        stop = self._streams[run_id] = threading.Event()
+        flowdeck, listener = self._flowdeck, self._listener
+
+        def follow() -> None:
+            try:
+                for event in flowdeck.watch(run_id):
+                    if stop.is_set():
+                        return
+                    listener(event)
+            except Exception as exc:  # no broker, an unknown stream: the records still tell
+                log.warning("events of run %s not followed: %s", run_id, exc)
+            finally:
+                self._streams.pop(run_id, None)
+
+        threading.Thread(target=follow, name=f"flowdeck-watch-{run_id[:8]}", daemon=True).start()
+
     def stop(self) -> None:
         self._timer.stop()
+        for flag in list(self._streams.values()):
+            flag.set()

@@ -57,7 +57,7 @@ class MainWindow(DialogsMixin, QMainWindow):
         self.tasks = TaskRunner(self)
         self.bridge = EventBridge(self)
         self.ops = Operations(flowdeck, self.tasks, self.bridge.listener, self)
-        self.follower = RunFollower(flowdeck, self.tasks, self)
+        self.follower = RunFollower(flowdeck, self.tasks, self, listener=self.bridge.listener)
         self.runs = RunsPanel(flowdeck, self.tasks, dark=dark)
         self.canvas = GraphView(dark=dark)
         self.charts = ChartsPanel(dark=dark)

@@ -54,9 +54,10 @@ class Operations(QObject):
         flowdeck, listener = self.flowdeck, self._listener
 
         def start() -> str:
-            options: dict[str, Any] = {"where": where} if where != "here" else {}
-            values = dict(inputs or {})
-            handle = flowdeck.start(workflow, values, mocks=mocks, listeners=[listener], **options)
+            # a run here feeds the bridge from its engine; a worker's run is followed from its
+            # stream, from the first event, once selected (desktop_app/follower.py)
+            options: dict[str, Any] = {"where": where} if where != "here" else {"listeners": [listener]}
+            handle = flowdeck.start(workflow, dict(inputs or {}), mocks=mocks, **options)
             return handle.run_id
 
         self._tasks.submit(start, self.started.emit, self._failure("Could not start the run"))

@@ -75,7 +75,8 @@ class RunState:
     events_seen: int = 0
     _manager: WorkflowCycleManager | None = None
     _records: dict[str, NodeExecution] = field(default_factory=dict)  # execution id -> record
-    _live_by_node: dict[str, list[NodeExecution]] = field(default_factory=dict)  # live path, creation order
+    # live path: node id -> execution id -> the manager's record, in creation order
+    _live_by_node: dict[str, dict[str, NodeExecution]] = field(default_factory=dict)
 
     # ------------------------------------------------------------- live path
     def apply_events(self, events: Iterable[EngineEvent]) -> set[str]:
@@ -103,9 +104,11 @@ class RunState:
             node_id = getattr(event, "node_id", None)
             if execution_id is not None and node_id is not None:
                 record = manager.node_execution(execution_id)
-                if record is not None and execution_id not in self._records:
+                # the manager's record replaces one read from the database (a run followed by its
+                # records first, then by its events)
+                if record is not None and self._records.get(execution_id) is not record:
                     self._records[execution_id] = record
-                    self._live_by_node.setdefault(node_id, []).append(record)
+                    self._live_by_node.setdefault(node_id, {})[execution_id] = record
                 changed.add(node_id)
             elif not isinstance(event, RunStartedEvent):
                 run_level = True  # ended, paused, resumed: running nodes may change look
@@ -117,7 +120,7 @@ class RunState:
         for node_id in changed:
             records = self._live_by_node.get(node_id)
             if records:
-                self._refresh(node_id, records)
+                self._refresh(node_id, list(records.values()))
         return changed
 
     # ----------------------------------------------------------- record path

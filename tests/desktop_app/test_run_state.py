@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from desktop_app.run_state import RunState, display_state
 from engine.service import Flowdeck
 from tests.desktop_app.conftest import SAMPLE, SAMPLE_MOCKS
@@ -64,3 +66,23 @@ def test_a_node_waiting_for_its_retry_is_drawn_retrying(flowdeck: Flowdeck) -> N
     state.apply_events(events[: retry_at + 1])
     assert state.view("summarise").state == "retrying"
     assert state.view("summarise").attempts == 2  # the failed one and the one it waits for
+
+
+def test_a_run_read_from_its_records_then_followed_by_its_events_ends_as_the_events_say(
+    flowdeck: Flowdeck,
+) -> None:
+    handle = _sample_run(flowdeck)
+    events = handle.history()
+    half = RunState(handle.run_id, workflow=handle.workflow)
+    half.apply_events(events[: len(events) // 2])  # what the records said mid-run
+    assert half.run is not None
+    mid_records = [dataclasses.replace(r) for r in half.records()]  # copies, as the database returns them
+    mid_run = dataclasses.replace(half.run, status="running")
+    state = RunState(handle.run_id, workflow=handle.workflow)
+    state.apply_records(mid_run, mid_records)
+    assert any(state.view(n).state == "running" for n in state.nodes)
+    state.apply_events(events)  # then its stream, from the first event
+    records = {r.node_id: r for r in flowdeck.node_executions(handle.run_id)}
+    assert {n: state.view(n).state for n in records} == {
+        n: display_state(r, run_status="failed") for n, r in records.items()
+    }
