@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QPen, QTextDocumentFragment
@@ -117,6 +118,22 @@ class ChartView(QWidget):
         return f'<span style="color:{pal.text_muted}">{"&nbsp;&nbsp;&nbsp;".join(parts)}</span>'
 
     # ------------------------------------------------------------- theme
+    def clicked_row(self, event: object) -> float | None:
+        """The plot's y (row) under a left click inside the plot area, or None."""
+        if getattr(event, "button", lambda: None)() != Qt.MouseButton.LeftButton:
+            return None
+        scene_pos = event.scenePos()  # type: ignore[attr-defined]
+        if not self.view_box.sceneBoundingRect().contains(scene_pos):
+            return None
+        return float(self.view_box.mapSceneToView(scene_pos).y())
+
+    def new_bar_series(self, z: float) -> pg.BarGraphItem:
+        """An empty horizontal bar series on the plot (filled later with ``setOpts``)."""
+        item = pg.BarGraphItem(x0=np.zeros(0), x1=np.zeros(0), y=np.zeros(0), height=theme.CHART_BAR_HEIGHT)
+        item.setZValue(z)
+        self.plot.addItem(item)
+        return item
+
     def apply_palette(self, dark: bool) -> None:
         pal = self.palette_ = theme.palette(dark)
         self.plot_widget.setBackground(pal.panel)

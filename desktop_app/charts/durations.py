@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWidget
 
 from desktop_app import theme
@@ -114,11 +114,8 @@ class DurationsChart(ChartView):
         )
 
     def _new_series(self, name: str) -> pg.BarGraphItem:
-        item = pg.BarGraphItem(x0=np.zeros(0), x1=np.zeros(0), y=np.zeros(0), height=theme.CHART_BAR_HEIGHT)
-        item.setZValue(5 if name == _WAIT else 10)
+        item = self._series[name] = self.new_bar_series(5 if name == _WAIT else 10)
         self._style_series(name, item)
-        self.plot.addItem(item)
-        self._series[name] = item
         return item
 
     def _style_series(self, name: str, item: pg.BarGraphItem) -> None:
@@ -136,12 +133,8 @@ class DurationsChart(ChartView):
                 self._style_series(name, item)
 
     def _on_mouse_clicked(self, event: object) -> None:
-        if event.button() != Qt.MouseButton.LeftButton:  # type: ignore[attr-defined]
-            return
-        scene_pos: QPointF = event.scenePos()  # type: ignore[attr-defined]
-        if not self.view_box.sceneBoundingRect().contains(scene_pos):
-            return
-        row = round(self.view_box.mapSceneToView(scene_pos).y())
+        y = self.clicked_row(event)
+        row = round(y) if y is not None else -1
         if 0 <= row < len(self._bars):
             self.select_node(self._bars[row].node_id)
             self.node_selected.emit(self._bars[row].node_id)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWidget
 
 from desktop_app import theme
@@ -87,11 +87,7 @@ class RetriesChart(ChartView):
             self._item.setOpts(brush=self.styles.brush(style.fill), pen=self.styles.pen(style.border))
 
     def _on_mouse_clicked(self, event: object) -> None:
-        if event.button() != Qt.MouseButton.LeftButton:  # type: ignore[attr-defined]
-            return
-        scene_pos: QPointF = event.scenePos()  # type: ignore[attr-defined]
-        if not self.view_box.sceneBoundingRect().contains(scene_pos):
-            return
-        row = round(self.view_box.mapSceneToView(scene_pos).y())
+        y = self.clicked_row(event)
+        row = round(y) if y is not None else -1
         if 0 <= row < len(self._bars):
             self.node_selected.emit(self._bars[row].node_id)

@@ -166,11 +166,8 @@ class TimelineChart(ChartView):
             item.setOpts(x0=x0, x1=x1, y=y, height=theme.CHART_BAR_HEIGHT)
 
     def _new_series(self, name: str) -> pg.BarGraphItem:
-        item = pg.BarGraphItem(x0=np.zeros(0), x1=np.zeros(0), y=np.zeros(0), height=theme.CHART_BAR_HEIGHT)
-        item.setZValue(20 if name == _HATCH else 10)
+        item = self._series[name] = self.new_bar_series(20 if name == _HATCH else 10)
         self._style_series(name, item)
-        self.plot.addItem(item)
-        self._series[name] = item
         return item
 
     def _style_series(self, name: str, item: pg.BarGraphItem) -> None:
@@ -264,12 +261,8 @@ class TimelineChart(ChartView):
         self._hover.setVisible(True)
 
     def _on_mouse_clicked(self, event: object) -> None:
-        if getattr(event, "button", lambda: None)() != Qt.MouseButton.LeftButton:
-            return
-        scene_pos = event.scenePos()  # type: ignore[attr-defined]
-        if not self.view_box.sceneBoundingRect().contains(scene_pos):
-            return
-        row = self.row_at(self.view_box.mapSceneToView(scene_pos).y())
+        y = self.clicked_row(event)
+        row = self.row_at(y) if y is not None else None
         if row is not None:
             self.select_node(row.node_id)
             self.node_selected.emit(row.node_id)
