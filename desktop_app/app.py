@@ -79,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     from desktop_app.main_window import MainWindow
 
     window = MainWindow(flowdeck, dark=dark)
+    if args.theme == "system":  # follow the desktop when it switches between light and dark
+        app.styleHints().colorSchemeChanged.connect(window.follow_system_theme)
     window.show()
     tune_garbage_collector()
     if args.sample:

@@ -345,6 +345,10 @@ class MainWindow(DialogsMixin, QMainWindow):
             self.header.show_banner("error", f"The {what} is unreachable: {error}. {still}.")
 
     # ------------------------------------------------------------------ theme
+    @Slot()
+    def follow_system_theme(self) -> None:
+        self.set_dark(style.system_prefers_dark())
+
     def set_dark(self, dark: bool) -> None:
         self.dark = dark
         app = QApplication.instance()
