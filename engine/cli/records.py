@@ -28,6 +28,7 @@ from engine.cli.theme import STATUS_STYLE
 
 if TYPE_CHECKING:
     from engine.lifecycle.records import NodeExecution, WorkflowExecution
+    from engine.persistence.protocols import RunPage, RunQuery
     from engine.persistence.sql import SqlRunStore
 
 db_app = typer.Typer(help="Manage the run-record database.", no_args_is_help=True)
@@ -56,6 +57,16 @@ def _table(title: str, columns: list[tuple[str, str]]) -> Table:
     return table
 
 
+def _list_sqlite_fast(url: str, query: RunQuery, by_name: RunQuery | None) -> RunPage | None:
+    """The page from a SQLite file without SQLAlchemy (engine/persistence/sqlite_listing.py)."""
+    from engine.persistence.sqlite_listing import list_runs
+
+    result = list_runs(url, query)
+    if result is not None and by_name is not None and result.total == 0:  # not an id: try it as a name
+        result = list_runs(url, by_name)
+    return result
+
+
 @app.command("runs")
 def runs_command(
     status: Annotated[str | None, typer.Option(help="Only runs with this status.")] = None,
@@ -73,15 +84,17 @@ def runs_command(
     if status is not None and status not in RunStatus.ALL:
         raise typer.BadParameter(f"must be one of {', '.join(sorted(RunStatus.ALL))}", param_hint="--status")
     settings = load_settings()
-    store = open_store(settings)
-    try:
-        query = RunQuery(status=status, workflow_id=workflow, text=search, limit=limit, page=page)
-        result = read(store, settings.database_url, lambda s: s.list_runs(query))
-        if workflow is not None and result.total == 0:  # not an id: try it as a name
-            by_name = RunQuery(status=status, workflow_name=workflow, text=search, limit=limit, page=page)
-            result = read(store, settings.database_url, lambda s: s.list_runs(by_name))
-    finally:
-        store.close()
+    query = RunQuery(status=status, workflow_id=workflow, text=search, limit=limit, page=page)
+    by_name = RunQuery(status=status, workflow_name=workflow, text=search, limit=limit, page=page)
+    result = _list_sqlite_fast(settings.database_url, query, by_name if workflow is not None else None)
+    if result is None:  # not SQLite, not there yet, another schema revision: the full path
+        store = open_store(settings)
+        try:
+            result = read(store, settings.database_url, lambda s: s.list_runs(query))
+            if workflow is not None and result.total == 0:  # not an id: try it as a name
+                result = read(store, settings.database_url, lambda s: s.list_runs(by_name))
+        finally:
+            store.close()
     if as_json:
         payload = {
             "total": result.total,
