@@ -235,6 +235,9 @@ class RunDialog(QDialog):
             values = self._store.last_inputs(path)
             if self._mocks.path() is None and self._store.last_mocks(path):
                 self._mocks.set_path(self._store.last_mocks(path) or "")
+        beside = Path(path).with_name(Path(path).stem + ".mocks.yml")  # a bundled workflow's own mocks
+        if self._mocks.path() is None and beside.is_file():
+            self._mocks.set_path(str(beside))
         self._replace_form(InputForm(workflow.start_variables, values, self))
         self._show_inputs(True)
         self.loaded.emit(True)

@@ -186,3 +186,31 @@ def test_pause_and_resume_from_the_console(qtbot, window):
     run = window.flowdeck.get_run(run_id)
     assert run.status == "succeeded" and run.outputs == {"answer": "42"}
     assert window.canvas.node_state("second") == "succeeded"
+
+
+def test_run_and_terminate_through_the_toolbar_and_its_dialogs(qtbot, window):
+    from desktop_app.dialogs.run_dialog import RunDialog
+    from desktop_app.dialogs.terminate_dialog import TerminateDialog
+
+    window.actions_.run.trigger()  # Ctrl+R
+    dialog = window.findChild(RunDialog)
+    assert dialog is not None and dialog.isVisible()
+    dialog.load(str(SAMPLE))
+    qtbot.waitUntil(lambda: dialog.workflow() is not None, timeout=10_000)
+    assert dialog.mocks_path() == str(SAMPLE_MOCKS)  # the bundled workflow's own mocks
+    qtbot.waitUntil(lambda: dialog.run_button().isEnabled(), timeout=10_000)
+    dialog.run_button().click()
+    qtbot.waitUntil(lambda: window.follower.run_id != "", timeout=10_000)
+    run_id = window.follower.run_id
+    qtbot.waitUntil(lambda: window.canvas.node_state("load_orders") == "running", timeout=10_000)
+
+    window.actions_.terminate.trigger()  # Ctrl+T
+    confirm = window.findChild(TerminateDialog)
+    assert confirm is not None and confirm.isVisible()
+    confirm.reason_edit().setText("wrong region")
+    confirm.accept()
+    qtbot.waitUntil(lambda: "Verified" in window.header.banner_message(), timeout=10_000)
+    run = window.flowdeck.get_run(run_id)
+    assert (run.status, run.error) == ("terminated", "wrong region")
+    qtbot.waitUntil(lambda: window.canvas.node_state("load_orders") == "terminated", timeout=5000)
+    assert window.canvas.node_state("publish") == "pending"  # never reached
