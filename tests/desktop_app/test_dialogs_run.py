@@ -89,7 +89,7 @@ def test_sample_builds_the_form_and_remembers_inputs(qtbot, tasks, store) -> Non
     assert isinstance(region, QComboBox)
     assert [region.itemText(i) for i in range(region.count())] == ["eu", "us", "apac"]
     assert dialog.form().editor("days").text() == "7"
-    assert dialog.run_button().isEnabled()
+    qtbot.waitUntil(dialog.run_button().isEnabled, timeout=5000)  # its mocks file (found beside it) checked
     region.setCurrentIndex(region.findText("apac"))
     dialog.form().editor("days").setText("abc")
     assert not dialog.run_button().isEnabled()
