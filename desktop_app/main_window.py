@@ -257,6 +257,9 @@ class MainWindow(DialogsMixin, QMainWindow):
         if not state.run.is_final:
             self.header.tick()
             self._charts_dirty = True
+            active = {n: v for n, v in state.nodes.items() if v.state in ("running", "retrying")}
+            if active:  # their cards show how long they have been at it
+                self.canvas.apply(active, state.status)
         run = state.run
         elapsed = run.elapsed_time if run.is_final or run.status == "paused" else time.time() - run.started_at
         self.status.show_selected(f"selected {fmt.short_id(run.id)} · {run.status} · {fmt.duration(elapsed)}")

@@ -103,6 +103,8 @@ class GraphScene(QGraphicsScene):
             elapsed = ""
             if record is not None and record.finished_at is not None and state != "skipped":
                 elapsed = format_elapsed(record.elapsed_time)
+            elif record is not None and state in ("running", "retrying"):  # ticks while it runs
+                elapsed = format_elapsed(max(0.0, time.time() - record.created_at))
             badge = f"\u00d7{view.attempts}" if view.attempts > 1 else ""  # "xN", multiplication sign
             item.set_view(state, elapsed, badge)
             self.animator.track(item, state == "running")

@@ -214,3 +214,14 @@ def test_run_and_terminate_through_the_toolbar_and_its_dialogs(qtbot, window):
     assert (run.status, run.error) == ("terminated", "wrong region")
     qtbot.waitUntil(lambda: window.canvas.node_state("load_orders") == "terminated", timeout=5000)
     assert window.canvas.node_state("publish") == "pending"  # never reached
+
+
+def test_a_running_node_card_shows_how_long_it_has_been_running(qtbot, window):
+    window.start_run(SLOW, {})
+    qtbot.waitUntil(lambda: window.canvas.node_state("slow") == "running", timeout=10_000)
+    card = window.canvas.graph_scene.nodes["slow"]
+    qtbot.waitUntil(lambda: card.elapsed != "", timeout=3000)
+    first = card.elapsed
+    qtbot.waitUntil(lambda: card.elapsed != first, timeout=3000)  # the 1 s tick moved it
+    window.terminate_run(window.follower.run_id, "done looking")
+    qtbot.waitUntil(lambda: window.canvas.node_state("slow") == "terminated", timeout=10_000)
