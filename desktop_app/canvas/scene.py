@@ -107,6 +107,9 @@ class GraphScene(QGraphicsScene):
                 elapsed = format_elapsed(max(0.0, time.time() - record.created_at))
             badge = f"\u00d7{view.attempts}" if view.attempts > 1 else ""  # "xN", multiplication sign
             item.set_view(state, elapsed, badge)
+            tip = _tooltip(item.box.title, state, elapsed, view)
+            if tip != item.toolTip():
+                item.setToolTip(tip)
             self.animator.track(item, state == "running")
             ended: str | None = None
             if state in ENDED_STATES:
@@ -161,3 +164,17 @@ class GraphScene(QGraphicsScene):
             item.set_style(style)
         for edge in self.edges.values():
             edge.set_style(style)
+
+
+def _tooltip(title: str, state: str, elapsed: str, view: NodeView) -> str:
+    """What hovering a card says: state, time, attempts and the error, from the record."""
+    lines = [f"{title}: {state}" + (f" · {elapsed}" if elapsed else "")]
+    record = view.record
+    if record is not None:
+        if view.attempts > 1:
+            lines.append(f"{view.attempts} attempts ({view.retries} retried)")
+        if view.executions > 1:
+            lines.append(f"{view.executions} executions (newest shown)")
+        if record.error:
+            lines.append(record.error if len(record.error) <= 300 else record.error[:297] + "...")
+    return "\n".join(lines)

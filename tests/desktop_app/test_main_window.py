@@ -225,3 +225,13 @@ def test_a_running_node_card_shows_how_long_it_has_been_running(qtbot, window):
     qtbot.waitUntil(lambda: card.elapsed != first, timeout=3000)  # the 1 s tick moved it
     window.terminate_run(window.follower.run_id, "done looking")
     qtbot.waitUntil(lambda: window.canvas.node_state("slow") == "terminated", timeout=10_000)
+
+
+def test_hovering_a_node_card_tells_its_state_attempts_and_error(qtbot, window):
+    _start_and_wait_final(qtbot, window, SAMPLE, INPUTS, mocks=SAMPLE_MOCKS)
+    qtbot.waitUntil(lambda: window.canvas.node_state("publish") == "failed", timeout=5000)
+    nodes = window.canvas.graph_scene.nodes
+    assert "quota exceeded" in nodes["publish"].toolTip()
+    assert nodes["publish"].toolTip().startswith("Publish report: failed")
+    assert "3 attempts (2 retried)" in nodes["fx_rates"].toolTip()
+    assert nodes["flag_large"].toolTip() == "Flag large orders: skipped"
