@@ -6,8 +6,6 @@ import os
 import subprocess
 import sys
 
-import pytest
-
 from desktop_app import preflight
 from tests.desktop_app.conftest import ROOT
 
@@ -22,10 +20,20 @@ def test_a_chosen_platform_or_another_os_needs_no_check() -> None:
     assert preflight.display_problem({}, "darwin") is None
 
 
-def test_x11_without_libxcb_cursor_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(preflight.ctypes.util, "find_library", lambda name: None)
-    problem = preflight.display_problem({"DISPLAY": ":0"}, "linux")
-    assert problem is not None and "libxcb-cursor0" in problem
+def test_x11_without_the_plugins_libraries_names_them_and_their_packages() -> None:
+    missing = ["libxcb-cursor.so.0", "libxcb-icccm.so.4", "libxcb-keysyms.so.1"]
+    problem = preflight.display_problem({"DISPLAY": ":0"}, "linux", missing=missing)
+    assert problem is not None and "libxcb-icccm.so.4" in problem
+    assert "apt-get install libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1" in problem
+    assert preflight.display_problem({"DISPLAY": ":0"}, "linux", missing=[]) is None
+
+
+def test_the_plugins_libraries_are_read_from_the_installed_plugin() -> None:
+    plugin = preflight.xcb_plugin()
+    assert plugin is not None and plugin.name == "libqxcb.so"
+    missing = preflight.missing_libraries(plugin)
+    assert all(lib.startswith("lib") and ".so" in lib for lib in missing)
+    assert preflight.debian_package("libxkbcommon-x11.so.0") == "libxkbcommon-x11-0"
 
 
 def test_the_console_exits_with_the_message_instead_of_aborting() -> None:
