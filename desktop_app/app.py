@@ -81,7 +81,10 @@ def main(argv: list[str] | None = None) -> int:
     window = MainWindow(flowdeck, dark=dark)
     if args.theme == "system":  # follow the desktop when it switches between light and dark
         app.styleHints().colorSchemeChanged.connect(window.follow_system_theme)
-    window.show()
+    if window.restore_layout():
+        window.show()
+    else:
+        window.showMaximized()  # first start: room for the graph, the charts and the inspector
     tune_garbage_collector()
     if args.sample:
         window.start_run(SAMPLE, SAMPLE_INPUTS, mocks=mocks_beside(SAMPLE))

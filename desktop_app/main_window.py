@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtCore import QSettings, Qt, QTimer, Slot
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -41,6 +41,7 @@ from engine.events import EngineEvent, RunEndedEvent, RunPausedEvent, RunResumed
 from engine.graph import Workflow
 from engine.lifecycle.records import NodeExecution, WorkflowExecution
 from engine.service import Flowdeck
+from engine.settings import user_data_dir
 
 log = logging.getLogger(__name__)
 CHARTS_MS = 200  # charts follow a live run at most 5 times a second
@@ -361,9 +362,28 @@ class MainWindow(DialogsMixin, QMainWindow):
             widget.set_dark(dark)
         self._charts_dirty = True
 
+    def restore_layout(self) -> bool:
+        """The window geometry and panes as the operator left them (False: none saved yet)."""
+        saved = _layout_settings()
+        geometry, panes = saved.value("geometry"), saved.value("panes")
+        if geometry is None:
+            return False
+        self.restoreGeometry(geometry)
+        if panes is not None:
+            self._main_splitter.restoreState(panes)
+        return True
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        saved = _layout_settings()
+        saved.setValue("geometry", self.saveGeometry())
+        saved.setValue("panes", self._main_splitter.saveState())
         self.follower.stop()
         self.bridge.stop()
         self.status.stop()
         self.tasks.close()
         super().closeEvent(event)
+
+
+def _layout_settings() -> QSettings:
+    """``console-layout.ini`` in the user data dir (beside the run records of the default database)."""
+    return QSettings(str(user_data_dir() / "console-layout.ini"), QSettings.Format.IniFormat)

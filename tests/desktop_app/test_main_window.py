@@ -235,3 +235,21 @@ def test_hovering_a_node_card_tells_its_state_attempts_and_error(qtbot, window):
     assert nodes["publish"].toolTip().startswith("Publish report: failed")
     assert "3 attempts (2 retried)" in nodes["fx_rates"].toolTip()
     assert nodes["flag_large"].toolTip() == "Flag large orders: skipped"
+
+
+def test_the_window_comes_back_as_the_operator_left_it(qtbot, flowdeck: Flowdeck):
+    first = MainWindow(flowdeck)
+    qtbot.addWidget(first)
+    assert not first.restore_layout()  # nothing saved yet: the app opens maximized
+    first.resize(1100, 650)  # above its minimum width, within the offscreen screen
+    first.show()
+    first._main_splitter.setSizes([250, 450, 200])
+    wanted = first._main_splitter.sizes()
+    first.close()
+    again = MainWindow(flowdeck)
+    qtbot.addWidget(again)
+    assert again.restore_layout()
+    again.show()
+    assert again.height() == 650  # (offscreen, the width is clamped to the window's minimum)
+    restored = again._main_splitter.sizes()
+    assert (restored[0], restored[2]) == (wanted[0], wanted[2])  # runs, inspector; the graph takes the rest
