@@ -157,6 +157,9 @@ Z_BADGE = 20.0
 
 #: below this zoom level the canvas hides node text (level of detail)
 TEXT_MIN_SCALE = 0.45
+#: between this and TEXT_MIN_SCALE a card shows only its title, drawn at a readable size
+TITLE_MIN_SCALE = 0.22
+TITLE_SCREEN_PT = 8.0  # the title's size on screen in that band
 #: below this zoom level the canvas hides edges too (sub-pixel lines; a fitted 1,000-node graph)
 EDGE_MIN_SCALE = 0.12
 

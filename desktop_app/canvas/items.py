@@ -8,7 +8,7 @@ changed.  Below ``theme.TEXT_MIN_SCALE`` a card is one filled rectangle and no t
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QFontMetricsF, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from desktop_app import theme
@@ -185,15 +185,29 @@ class NodeItem(QGraphicsItem):
     ) -> None:
         look = self.style.node(self.state)
         card = QRectF(0.0, 0.0, self.w, self.h)
-        if lod(option, painter) < theme.TEXT_MIN_SCALE:
+        scale = lod(option, painter)
+        if scale < theme.TEXT_MIN_SCALE:
             painter.fillRect(card, look.solid)
             if self.selected:
                 painter.setPen(self.style.selection_pen)
                 painter.setBrush(Qt.BrushStyle.NoBrush)
                 painter.drawRect(card.adjusted(-RING, -RING, RING, RING))
+            if scale >= theme.TITLE_MIN_SCALE:
+                self._paint_overview_title(painter, card, look, scale)
             return
         self._paint_card(painter, card, look)
         self._paint_ports(painter)
+
+    def _paint_overview_title(self, painter: QPainter, card: QRectF, look: NodeLook, scale: float) -> None:
+        """Zoomed out: the title alone, at a size that still reads on screen (semantic zoom)."""
+        font = QFont(self.style.title_font)
+        font.setPointSizeF(theme.TITLE_SCREEN_PT / scale)
+        painter.setFont(font)
+        light_fill = look.solid.color().lightnessF() > 0.62  # pending, skipped: dark text reads there
+        painter.setPen(QColor(self.style.palette.text) if light_fill else look.icon_text)
+        inner = card.adjusted(6.0, 2.0, -6.0, -2.0)
+        text = QFontMetricsF(font).elidedText(self.box.title, Qt.TextElideMode.ElideRight, inner.width())
+        painter.drawText(inner, Qt.AlignmentFlag.AlignCenter, text)
 
     def _border_pen(self, base: QPen) -> QPen:
         if self.phase < 0:

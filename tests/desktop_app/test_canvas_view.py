@@ -267,13 +267,16 @@ def _card_pixels(view: GraphView, node_id: str, scale: float) -> set[int]:
     return {image.pixel(x, y) for x in range(image.width()) for y in range(image.height())}
 
 
-def test_zoomed_out_cards_are_plain_colour_blocks_without_text(view: GraphView) -> None:
+def test_zoomed_out_cards_keep_only_their_title_then_become_plain_colour_blocks(view: GraphView) -> None:
     view.set_workflow(load_workflow(SAMPLE))
     view.apply({"publish": NodeView("publish", state="failed")}, "failed")
+    fill = QColor(theme.LIGHT.state("failed").fill).rgb()
     near = _card_pixels(view, "publish", 1.0)
-    far = _card_pixels(view, "publish", theme.TEXT_MIN_SCALE * 0.8)
+    titled = _card_pixels(view, "publish", (theme.TITLE_MIN_SCALE + theme.TEXT_MIN_SCALE) / 2)
+    far = _card_pixels(view, "publish", theme.TITLE_MIN_SCALE * 0.8)
     assert len(near) > 20  # text, glyph, antialiased border
-    assert far == {QColor(theme.LIGHT.state("failed").fill).rgb()}
+    assert fill in titled and len(titled) > 2  # the solid card and its title's (antialiased) text
+    assert far == {fill}
 
 
 def test_a_thousand_node_bare_graph_fits_in_view(view: GraphView) -> None:
