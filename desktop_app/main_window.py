@@ -256,7 +256,7 @@ class MainWindow(DialogsMixin, QMainWindow):
             self.status.show_selected("")
             return
         if not state.run.is_final:
-            self.header.tick()
+            self.header.count_live(state.records())  # once a second, not per frame
             self._charts_dirty = True
             active = {n: v for n, v in state.nodes.items() if v.state in ("running", "retrying")}
             if active:  # their cards show how long they have been at it

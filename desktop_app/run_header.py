@@ -8,13 +8,14 @@ and a banner for the outcome of the operator's last action on this run.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from desktop_app import formatting as fmt
 from desktop_app import theme
-from engine.lifecycle.records import WorkflowExecution
+from engine.lifecycle.records import NodeExecution, WorkflowExecution
 
 
 class RunHeader(QWidget):
@@ -22,6 +23,7 @@ class RunHeader(QWidget):
         super().__init__(parent)
         self._palette = theme.palette(dark)
         self._run: WorkflowExecution | None = None
+        self._live_totals = (0, 0)  # steps, tokens of a running run, from its node records
         self.title = QLabel("No run selected")
         self.title.setObjectName("runTitle")
         self.pill = QLabel("")
@@ -60,7 +62,14 @@ class RunHeader(QWidget):
     def show_run(self, run: WorkflowExecution | None) -> None:
         if run is not self._run and (run is None or self._run is None or run.id != self._run.id):
             self.banner.hide()
+            self._live_totals = (0, 0)
         self._run = run
+        self.tick()
+
+    def count_live(self, records: Sequence[NodeExecution]) -> None:
+        """A running run's steps and tokens so far, from its node records (its own are written at the end)."""
+        done = [r for r in records if r.status not in ("running", "skipped")]
+        self._live_totals = (len(done), sum(fmt.tokens_of(r.metadata) for r in done))
         self.tick()
 
     def tick(self) -> None:
@@ -78,12 +87,15 @@ class RunHeader(QWidget):
         self.pill.setStyleSheet(theme.pill_css(style))
         self.pill.show()
         elapsed = run.elapsed_time if run.is_final or run.status == "paused" else time.time() - run.started_at
+        steps, tokens = run.total_steps, run.total_tokens
+        if not run.is_final and not steps:  # the record's totals are written at the end
+            steps, tokens = self._live_totals
         parts = [
             f"run {fmt.short_id(run.id)}",
             f"started {fmt.clock(run.started_at)}",
             f"elapsed {fmt.duration(elapsed)}",
-            f"{run.total_steps} steps",
-            f"{run.total_tokens:,} tokens",
+            f"{steps} steps",
+            f"{tokens:,} tokens",
         ]
         if run.exceptions_count:
             plural = "s" if run.exceptions_count != 1 else ""

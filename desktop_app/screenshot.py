@@ -35,7 +35,16 @@ def _pump(seconds: float) -> None:
         time.sleep(0.01)
 
 
-def render(out: Path, workflow: Path, *, dark: bool, size: tuple[int, int], timeout: float = 60.0) -> Path:
+def render(
+    out: Path,
+    workflow: Path,
+    *,
+    dark: bool,
+    size: tuple[int, int],
+    timeout: float = 60.0,
+    live_at: float | None = None,
+) -> Path:
+    """``live_at``: grab the window that many seconds into the run instead of at its end."""
     app = application()
     style.apply(app, dark)
     from desktop_app.main_window import MainWindow
@@ -49,9 +58,12 @@ def render(out: Path, workflow: Path, *, dark: bool, size: tuple[int, int], time
         _earlier_runs(flowdeck, workflow, inputs, timeout)
         window.start_run(workflow, inputs, mocks=mocks_beside(workflow))
         deadline = time.monotonic() + timeout
+        started = time.monotonic()
         while time.monotonic() < deadline:
             state = window.follower.state
-            if state is not None and state.run is not None and state.run.is_final:
+            if live_at is not None and time.monotonic() - started >= live_at:
+                break
+            if live_at is None and state is not None and state.run is not None and state.run.is_final:
                 break
             _pump(0.05)
         else:
@@ -61,8 +73,9 @@ def render(out: Path, workflow: Path, *, dark: bool, size: tuple[int, int], time
         failed = [r.node_id for r in state.records() if r.status in ("failed", "exception")]
         retried = [r.node_id for r in state.records() if r.retry_count]
         window.select_node((failed or retried or [""])[0])
-        window.reload()
-        _pump(SETTLE_S)
+        if live_at is None:
+            window.reload()
+            _pump(SETTLE_S)
         window.canvas.fit()
         _pump(0.3)
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -92,9 +105,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workflow", type=Path, default=SAMPLE)
     parser.add_argument("--theme", choices=("light", "dark"), default="light")
     parser.add_argument("--size", default="1920x1080")
+    parser.add_argument("--live-at", type=float, default=None, help="grab this many seconds into the run")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     width, height = (int(v) for v in args.size.lower().split("x", 1))
-    path = render(args.out, args.workflow.resolve(), dark=args.theme == "dark", size=(width, height))
+    path = render(
+        args.out,
+        args.workflow.resolve(),
+        dark=args.theme == "dark",
+        size=(width, height),
+        live_at=args.live_at,
+    )
     print(path)
     return 0
 

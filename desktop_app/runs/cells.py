@@ -80,6 +80,8 @@ class RunCells:
             return fmt.format_started(run.started_at)
         if column == ELAPSED:
             return fmt.format_duration(fmt.elapsed_seconds(run))
+        if column in (STEPS, TOKENS) and run.status == "running" and not run.total_steps:
+            return "…"  # the record's totals are written when the run pauses or ends
         if column == STEPS:
             return str(run.total_steps)
         if column == TOKENS:
