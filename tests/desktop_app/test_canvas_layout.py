@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,16 +12,13 @@ from desktop_app.canvas.edges import edge_state
 from desktop_app.canvas.layout import CanvasLayout, Rect, layout_workflow
 from engine import load_workflow
 from engine.graph import Workflow
+from tests.conftest import require_corpus
 from tests.desktop_app.conftest import SAMPLE
-
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "dify-dsl"
 
 
 def corpus(name: str) -> Workflow:
-    path = CORPUS / name
-    if not path.exists():
-        pytest.skip(f"the Dify corpus is not at {CORPUS}")
-    return load_workflow(path)
+    """A Dify export of the compatibility corpus (skips without it; fails under CI=true)."""
+    return load_workflow(require_corpus() / name)
 
 
 def bare_graph(layers: int, width: int, *, shuffle: bool = False) -> dict[str, Any]:
