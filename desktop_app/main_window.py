@@ -29,6 +29,7 @@ from desktop_app.actions import build_actions
 from desktop_app.bridge import EventBridge
 from desktop_app.canvas import GraphView
 from desktop_app.charts import ChartsPanel
+from desktop_app.dialogs.terminate_dialog import terminate_outcome
 from desktop_app.follower import RunFollower
 from desktop_app.inspector import NodeInspector
 from desktop_app.operations import Operations
@@ -293,19 +294,19 @@ class MainWindow(DialogsMixin, QMainWindow):
 
     @Slot(object, list)
     def _on_terminated(self, run: WorkflowExecution, records: list[NodeExecution]) -> None:
-        cancelled = sum(1 for r in records if r.status == "terminated")
-        still = [r.title or r.node_id for r in records if r.status == "running"]
-        if run.status == "terminated" and not still:
-            text = (
-                f"Verified: run {fmt.short_id(run.id)} ended terminated · {cancelled} node"
-                f"{'s' if cancelled != 1 else ''} cancelled · none left running · reason: {run.error}"
-            )
+        """Say what the records verify after a terminate (the banner of the run it was for)."""
+        outcome = terminate_outcome(run, records)
+        n = len(outcome.cancelled)
+        if outcome.verified:
             level = "info"
-        else:
-            text = f"Run {fmt.short_id(run.id)} is {run.status} after terminate" + (
-                f"; still running: {', '.join(still)}" if still else ""
+            text = (
+                f"Verified: run {fmt.short_id(run.id)} ended terminated · {n} node{'s' if n != 1 else ''} "
+                f"cancelled · none left running · reason: {run.error}"
             )
+        else:
             level = "warning"
+            still = f"; still running: {', '.join(outcome.still_running)}" if outcome.still_running else ""
+            text = f"Run {fmt.short_id(run.id)} is {run.status} after terminate{still}"
         if self.follower.run_id == run.id:
             self.header.show_banner(level, text)
             self.follower.reload()
