@@ -122,30 +122,11 @@ def produce(
         for node_id in node_ids:
             execution_id = f"{node_id}-{round_no}"
             now = time.time()
-            seq += 1
-            emit(
-                ev.NodeStartedEvent(
-                    run_id=run_id,
-                    seq=seq,
-                    at=now,
-                    node_execution_id=execution_id,
-                    node_id=node_id,
-                    node_type=types[node_id],
-                    index=seq,
-                )
-            )
-            seq += 1
-            emit(
-                ev.NodeSucceededEvent(
-                    run_id=run_id,
-                    seq=seq,
-                    at=now,
-                    node_execution_id=execution_id,
-                    node_id=node_id,
-                    node_type=types[node_id],
-                    started_at=now,
-                )
-            )
+            node = {"run_id": run_id, "at": now, "node_execution_id": execution_id, "node_id": node_id}
+            node["node_type"] = types[node_id]
+            emit(ev.NodeStartedEvent(seq=seq + 1, index=seq + 1, **node))
+            emit(ev.NodeSucceededEvent(seq=seq + 2, started_at=now, **node))
+            seq += 2
             sent += 2
             target = t0 + sent / rate  # pace to the rate
             delay = target - time.perf_counter()
