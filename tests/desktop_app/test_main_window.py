@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -253,3 +254,27 @@ def test_the_window_comes_back_as_the_operator_left_it(qtbot, flowdeck: Flowdeck
     assert again.height() == 650  # (offscreen, the width is clamped to the window's minimum)
     restored = again._main_splitter.sizes()
     assert (restored[0], restored[2]) == (wanted[0], wanted[2])  # runs, inspector; the graph takes the rest
+
+
+def test_the_console_terminates_a_run_that_a_terminal_owns(qtbot, window, settings: Settings):
+    env = {**os.environ, "FLOWDECK_DATABASE_URL": settings.database_url}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "engine.cli", "run", str(SLOW)],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        qtbot.waitUntil(lambda: window.flowdeck.list_runs().total == 1, timeout=30_000)
+        run_id = window.flowdeck.list_runs().items[0].id
+        window.select_run(run_id)
+        qtbot.waitUntil(lambda: window.canvas.node_state("slow") == "running", timeout=30_000)
+        assert not window.follower.live  # another process's run: followed through its records
+        window.terminate_run(run_id, "stopped from the console")
+        qtbot.waitUntil(lambda: "Verified" in window.header.banner_message(), timeout=15_000)
+        assert proc.wait(15) == 3  # `flowdeck run` exits "terminated"
+        run = window.flowdeck.get_run(run_id)
+        assert (run.status, run.error) == ("terminated", "stopped from the console")
+        qtbot.waitUntil(lambda: window.canvas.node_state("slow") == "terminated", timeout=5000)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
