@@ -278,3 +278,25 @@ def test_the_console_terminates_a_run_that_a_terminal_owns(qtbot, window, settin
         if proc.poll() is None:
             proc.kill()
             proc.wait(10)
+
+
+def test_replay_from_failure_through_its_dialog_shows_the_plan_before_it_runs(qtbot, window):
+    from desktop_app.dialogs.replay_dialog import ReplayDialog
+
+    original = _start_and_wait_final(qtbot, window, SAMPLE, INPUTS, mocks=SAMPLE_MOCKS)
+    qtbot.waitUntil(lambda: window.actions_.from_failure.isEnabled(), timeout=5000)
+    window.actions_.from_failure.trigger()  # Ctrl+Shift+R
+    dialog = window.findChild(ReplayDialog)
+    assert dialog is not None and dialog.isVisible()
+    qtbot.waitUntil(lambda: dialog.plan() is not None, timeout=10_000)
+    plan = dict(dialog.rows())
+    assert plan["load_orders"] == "reused" and plan["publish"] == "runs"
+    assert "353 tokens" in dialog.savings_text()  # the LLM's tokens are not spent again
+    runs_before = window.flowdeck.list_runs().total
+    dialog.accept()
+    qtbot.waitUntil(lambda: window.follower.run_id not in ("", original), timeout=10_000)
+    qtbot.waitUntil(lambda: _final(window), timeout=30_000)
+    assert window.flowdeck.list_runs().total == runs_before + 1
+    replay = window.flowdeck.get_run(window.follower.run_id)
+    assert replay.replay_of == original
+    assert window.canvas.node_state("summarise") == "reused"
