@@ -15,6 +15,7 @@ from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from desktop_app import theme
+from desktop_app.dialogs.run_dialog import configured_where
 from desktop_app.tasks import TaskRunner
 from engine.persistence.protocols import RunQuery
 from engine.service import Flowdeck
@@ -29,10 +30,12 @@ def _database_label(url: str) -> str:
     return mask_url(url)
 
 
-def broker_url_in_use(flowdeck: Flowdeck) -> str | None:
-    """The broker this console depends on, or None for the embedded default."""
+def broker_url_in_use(flowdeck: Flowdeck, where: str | None = None) -> str | None:
+    """The broker this console depends on (records sent through it, or runs sent to workers), or None."""
     settings = flowdeck.settings
     if settings.persistence == "celery" and settings.celery.backend == "remote":
+        return settings.celery.broker_url
+    if (where if where is not None else configured_where()) == "worker":
         return settings.celery.broker_url
     return None
 
@@ -48,7 +51,9 @@ class ConsoleStatusBar(QStatusBar):
         parent: QWidget | None = None,
         *,
         dark: bool = False,
+        where: str | None = None,
     ) -> None:
+        """``where``: where the console sends runs (default: ``[console] where`` of flowdeck.toml)."""
         super().__init__(parent)
         self._flowdeck = flowdeck
         self._tasks = tasks
@@ -63,7 +68,8 @@ class ConsoleStatusBar(QStatusBar):
             self.addWidget(label)
         self.addPermanentWidget(self.selected)
         self._set("database", None, _database_label(flowdeck.settings.database_url))
-        broker = broker_url_in_use(flowdeck)
+        # read once (the settings dialog's changes apply at the next start)
+        self._broker = broker = broker_url_in_use(flowdeck, where)
         if broker is None:
             self.broker.setText("broker — embedded (no server)")
         else:
@@ -96,7 +102,7 @@ class ConsoleStatusBar(QStatusBar):
             lambda e: self._health("database", False, str(e)),
             key="health:database",
         )
-        broker = broker_url_in_use(flowdeck)
+        broker = self._broker
         if broker is not None:
             self._tasks.submit(
                 lambda: _ping(broker),
@@ -111,7 +117,7 @@ class ConsoleStatusBar(QStatusBar):
         target = (
             _database_label(self._flowdeck.settings.database_url)
             if what == "database"
-            else mask_url(broker_url_in_use(self._flowdeck) or "")
+            else mask_url(self._broker or "")
         )
         self._set(what, ok, target, error)
         if changed:

@@ -136,7 +136,7 @@ class RunDialog(QDialog):
         bottom.addRow(self._row_label("Mocks"), self._mocks)
         self._here = QRadioButton("Here, in this console", self)
         self._worker = QRadioButton("On a worker (Celery)", self)
-        (self._worker if _configured_where() == "worker" else self._here).setChecked(True)
+        (self._worker if configured_where() == "worker" else self._here).setChecked(True)
         group = QButtonGroup(self)
         group.addButton(self._here)
         group.addButton(self._worker)
@@ -308,7 +308,7 @@ class RunDialog(QDialog):
             self.load(path)
 
 
-def _configured_where() -> str:
+def configured_where() -> str:
     """The settings dialog's choice of where runs execute (``[console] where`` in flowdeck.toml)."""
     try:
         console = read_toml_file(user_config_file()).get("console", {})
