@@ -400,12 +400,25 @@ class Flowdeck:
         """Continue a paused run whose owner is gone from its stored snapshot, same run id."""
         assert self._local is not None and record is not None
         snapshot = self._local.take_over_paused(record)
+        return self._continue_here(record, snapshot, mocks, listeners, claimed=True, **options)
+
+    def _continue_here(
+        self,
+        record: WorkflowExecution,
+        snapshot: dict[str, Any],
+        mocks: Mapping[str, Any] | str | Path | None,
+        listeners: list[Callable[[EngineEvent], None]] | None,
+        *,
+        claimed: bool,
+        **options: Any,
+    ) -> RunHandle:
+        """Start ``record``'s run again in this process from ``snapshot``, under its own run id."""
         workflow = self._workflow_of(record)
 
         def begin(**wiring: Any) -> RunHandle:
             return start_workflow(workflow, mocks=mocks, snapshot=snapshot, **options, **wiring)
 
-        return self._launch(begin, listeners, run_id=run_id, original=record, claimed=True)
+        return self._launch(begin, listeners, run_id=record.id, original=record, claimed=claimed)
 
     def _replays_of(self, run_ids: list[str]) -> list[WorkflowExecution]:
         if self._local is not None:
@@ -502,15 +515,10 @@ class Flowdeck:
         **options: Any,
     ) -> RunHandle:
         """Continue it in this process, same run id (the owner-row claim makes one resumer win)."""
-        workflow = self._workflow_of(record)
-
-        def begin(**wiring: Any) -> RunHandle:
-            return start_workflow(workflow, mocks=mocks, snapshot=snapshot, **options, **wiring)
-
         from sqlalchemy.exc import IntegrityError
 
         try:
-            return self._launch(begin, listeners, run_id=run_id, original=record)
+            return self._continue_here(record, snapshot, mocks, listeners, claimed=False, **options)
         except IntegrityError as exc:  # another process claimed it first
             raise RunTakenOver(f"run {run_id} was resumed by another process first") from exc
 
