@@ -13,6 +13,7 @@ import gc
 import sys
 from pathlib import Path
 
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop_app import style
@@ -46,6 +47,7 @@ def application(argv: list[str] | None = None) -> QApplication:
     app = QApplication(argv or sys.argv[:1])
     app.setApplicationName("Flowdeck")
     app.setOrganizationName("Flowdeck")
+    app.setWindowIcon(QIcon(str(RESOURCES / "icons" / "flowdeck.svg")))
     return app
 
 
