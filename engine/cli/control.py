@@ -10,7 +10,9 @@ opened; 1 when a wait timed out.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
     from engine.lifecycle.records import WorkflowExecution
     from engine.service import Flowdeck
 
+T = TypeVar("T")
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the run as `flowdeck run --json` does")]
 WaitOption = Annotated[float, typer.Option("--wait", min=0.1, help="Seconds to wait for the run's answer")]
 
@@ -52,6 +55,24 @@ def _control_errors() -> tuple[type[BaseException], ...]:
     from engine.service import RunAlreadyEnded, UnknownRun
 
     return (RunAlreadyEnded, UnknownRun)
+
+
+@contextlib.contextmanager
+def _session(run_id: str) -> Iterator[tuple[Flowdeck, WorkflowExecution]]:
+    """The facade and the run ``run_id`` names (exit 2 when there is none); the facade closed after."""
+    service = _service()
+    try:
+        yield service, _resolve(service, run_id)
+    finally:
+        service.close()
+
+
+def _control(action: Callable[[], T]) -> T:
+    """``action()``, a terminate/pause/resume of the facade; an unknown or ended run exits 2."""
+    try:
+        return action()
+    except _control_errors() as exc:
+        fail(str(exc), EXIT_BAD_INPUT)
 
 
 def _print_record(service: Flowdeck, run: WorkflowExecution, *, as_json: bool, stream: str = "") -> int:
@@ -127,13 +148,8 @@ def terminate_command(
     wait: WaitOption = 30.0,
 ) -> None:
     """Terminate RUN_ID wherever it runs and report what it ended with."""
-    service = _service()
-    try:
-        run = _resolve(service, run_id)
-        try:
-            service.terminate(run.id, reason)
-        except _control_errors() as exc:
-            fail(str(exc), EXIT_BAD_INPUT)
+    with _session(run_id) as (service, run):
+        _control(lambda: service.terminate(run.id, reason))
         final = _wait(service, run.id, wait)
         if as_json:
             code = _print_record(service, final, as_json=True)
@@ -146,8 +162,6 @@ def terminate_command(
                 f" {cancelled} node(s) cancelled, {running} left running"
             )
             code = RUN_EXIT_CODES.get(final.status, 1)
-    finally:
-        service.close()
     raise typer.Exit(code)
 
 
@@ -159,13 +173,8 @@ def pause_command(
     """Pause RUN_ID: running nodes finish, then it holds with a snapshot (`flowdeck resume` continues it)."""
     import time
 
-    service = _service()
-    try:
-        run = _resolve(service, run_id)
-        try:
-            service.pause(run.id)
-        except _control_errors() as exc:
-            fail(str(exc), EXIT_BAD_INPUT)
+    with _session(run_id) as (service, run):
+        _control(lambda: service.pause(run.id))
         deadline = time.monotonic() + wait
         status = run.status
         while time.monotonic() < deadline:
@@ -173,8 +182,6 @@ def pause_command(
             if status != "running":
                 break
             time.sleep(0.1)
-    finally:
-        service.close()
     if status == "paused":
         out_console().print(f"run {esc(run.id)} is [yellow]paused[/]")
         raise typer.Exit(0)
@@ -192,13 +199,8 @@ def resume_command(
     """Resume paused RUN_ID: its owner continues it, or (owner gone) this process does, live."""
     from engine.cli.session import follow_to_end
 
-    service = _service()
-    try:
-        run = _resolve(service, run_id)
-        try:
-            handle = service.resume(run.id)
-        except _control_errors() as exc:
-            fail(str(exc), EXIT_BAD_INPUT)
+    with _session(run_id) as (service, run):
+        handle = _control(lambda: service.resume(run.id))
         if handle is not None:  # continued in this process: it lives as long as we wait
             code = follow_to_end(service, handle, service.workflow_of(run), as_json=as_json)
         elif as_json:
@@ -206,6 +208,4 @@ def resume_command(
         else:
             out_console().print(f"run {esc(run.id)} resumed by its owner (`flowdeck watch {esc(run.id)}`)")
             code = 0
-    finally:
-        service.close()
     raise typer.Exit(code)
