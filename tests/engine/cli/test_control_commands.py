@@ -16,20 +16,9 @@ from pathlib import Path
 import pytest
 
 from tests.engine.cli.conftest import Cli
+from tests.engine.cli.test_run_command import RUN_KEYS
 from tests.engine.cli.workflows import GREETING, ROOT, write_mocks
 from tests.support.waiting import wait_until
-
-RUN_KEYS = {
-    "run_id",
-    "status",
-    "outputs",
-    "error",
-    "stream",
-    "total_steps",
-    "total_tokens",
-    "elapsed_time",
-    "nodes",
-}
 
 
 class Background:

@@ -18,6 +18,20 @@ ROOT = Path(__file__).resolve().parents[3]
 GREETING = ROOT / "resources" / "workflows" / "greeting.yml"
 
 
+#: the keys of `flowdeck run --json` (every command that ends with a run prints the same object)
+RUN_KEYS = {
+    "run_id",
+    "status",
+    "outputs",
+    "error",
+    "stream",
+    "total_steps",
+    "total_tokens",
+    "elapsed_time",
+    "nodes",
+}
+
+
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
     return {
@@ -35,17 +49,7 @@ def test_json_output_has_the_documented_fields(env: dict[str, str]) -> None:
     result = run(env, str(GREETING), "--inputs", '{"name": "Ada Lovelace"}', "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert set(data) == {
-        "run_id",
-        "status",
-        "outputs",
-        "error",
-        "stream",
-        "total_steps",
-        "total_tokens",
-        "elapsed_time",
-        "nodes",
-    }
+    assert set(data) == RUN_KEYS
     assert data["status"] == "succeeded"
     assert data["outputs"] == {
         "greeting": "Hello, Ada Lovelace!",

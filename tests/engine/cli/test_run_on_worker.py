@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -39,6 +40,31 @@ def worker(
         proc.kill()
 
 
+@contextlib.contextmanager
+def running_on_worker(
+    request: pytest.FixtureRequest, cli: Cli, tmp_path: Path, name: str, mock: dict
+) -> Iterator[tuple[subprocess.Popen[str], str, dict[str, str]]]:
+    """A `flowdeck run --on-worker --json` in a subprocess, once its run is recorded running:
+    (the process, the run id, the broker settings); the process is killed if still up after."""
+    redis_server = request.getfixturevalue("redis_server")
+    request.getfixturevalue("worker")
+    broker = {"FLOWDECK_CELERY__BROKER_URL": redis_server.url, "FLOWDECK_CELERY__SOCKET_TIMEOUT_S": "1.0"}
+    mocks = write_mocks(tmp_path, {"count": mock}, "slow.yml")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "engine.cli", "run", str(GREETING), "--inputs", json.dumps({"name": name}),
+         "--mock", str(mocks), "--on-worker", "--json"],
+        cwd=ROOT, env={**os.environ, **cli.env, **broker}, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        wait_until(lambda: cli.json("runs", "--status", "running")[1]["total"] == 1, 60, "the worker's run")
+        yield proc, cli.json("runs")[1]["runs"][0]["id"], broker
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate(timeout=10)
+
+
 def test_run_on_worker_prints_the_same_json_and_records_the_run(
     request: pytest.FixtureRequest, cli: Cli
 ) -> None:
@@ -61,27 +87,12 @@ def test_run_on_worker_prints_the_same_json_and_records_the_run(
 def test_terminate_and_watch_a_run_on_a_worker(
     request: pytest.FixtureRequest, cli: Cli, tmp_path: Path
 ) -> None:
-    redis_server = request.getfixturevalue("redis_server")
-    request.getfixturevalue("worker")
-    broker = {"FLOWDECK_CELERY__BROKER_URL": redis_server.url, "FLOWDECK_CELERY__SOCKET_TIMEOUT_S": "1.0"}
-    mocks = write_mocks(tmp_path, {"count": {"outputs": {"letters": 1}, "delay_ms": 30_000}}, "slow.yml")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "engine.cli", "run", str(GREETING), "--inputs", '{"name": "Al"}',
-         "--mock", str(mocks), "--on-worker", "--json"],
-        cwd=ROOT, env={**os.environ, **cli.env, **broker}, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    try:
-        wait_until(lambda: cli.json("runs", "--status", "running")[1]["total"] == 1, 60, "the worker's run")
-        run_id = cli.json("runs")[1]["runs"][0]["id"]
+    slow = {"outputs": {"letters": 1}, "delay_ms": 30_000}
+    with running_on_worker(request, cli, tmp_path, "Al", slow) as (proc, run_id, broker):
         code, data = cli.json("terminate", run_id, "--reason", "stop it", env=broker)
         assert code == 3, data
         assert data["status"] == "terminated" and "stop it" in data["error"]
         out, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate(timeout=10)
     assert proc.returncode == 3, err
     assert json.loads(out)["status"] == "terminated"
 
@@ -89,25 +100,10 @@ def test_terminate_and_watch_a_run_on_a_worker(
 def test_watch_a_run_on_a_worker_from_its_event_stream(
     request: pytest.FixtureRequest, cli: Cli, tmp_path: Path
 ) -> None:
-    redis_server = request.getfixturevalue("redis_server")
-    request.getfixturevalue("worker")
-    broker = {"FLOWDECK_CELERY__BROKER_URL": redis_server.url, "FLOWDECK_CELERY__SOCKET_TIMEOUT_S": "1.0"}
-    mocks = write_mocks(tmp_path, {"count": {"outputs": {"letters": 11}, "delay_ms": 1_500}}, "slow.yml")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "engine.cli", "run", str(GREETING), "--inputs", '{"name": "Ada Lovelace"}',
-         "--mock", str(mocks), "--on-worker", "--json"],
-        cwd=ROOT, env={**os.environ, **cli.env, **broker}, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    try:
-        wait_until(lambda: cli.json("runs", "--status", "running")[1]["total"] == 1, 60, "the worker's run")
-        run_id = cli.json("runs")[1]["runs"][0]["id"]
+    slow = {"outputs": {"letters": 11}, "delay_ms": 1_500}
+    with running_on_worker(request, cli, tmp_path, "Ada Lovelace", slow) as (proc, run_id, broker):
         watched = cli("watch", run_id, "--timeout", "60", env=broker)
         out, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate(timeout=10)
     assert watched.exit_code == 0, watched.output
     assert "▶ Count letters (code)" in watched.stderr and "■ Count letters succeeded" in watched.stderr
     assert proc.returncode == 0, err
