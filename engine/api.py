@@ -1,0 +1,114 @@
+"""The engine's one public face: what the console and the CLI may use.
+
+Nothing else of ``engine`` is public: ``desktop_app`` and ``engine.cli`` import
+this module (or ``engine``) and nothing deeper; import-linter contracts in
+``.ci/run`` hold the rule.  Names load on first use (PEP 562), so importing
+this module costs nothing at CLI start-up.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from engine.status import (
+    NODE_TERMINAL,
+    RUN_ACTIVE,
+    RUN_TERMINAL,
+    IllegalTransition,
+    NodeStatus,
+    RunStatus,
+    accept,
+    allowed,
+    transition,
+)
+
+# public name -> module that defines it (loaded lazily)
+_EXPORTS: dict[str, str] = {
+    # loading and checking workflows
+    "load_workflow": "engine.dsl",
+    "Workflow": "engine.graph",
+    "Graph": "engine.graph",
+    "NodeSpec": "engine.graph",
+    "StartVariable": "engine.nodes.start",
+    "load_mocks": "engine.scheduler.mocks",
+    # errors
+    "FlowdeckError": "engine.errors",
+    "DslError": "engine.errors",
+    "UnknownRun": "engine.service",
+    "RunAlreadyEnded": "engine.service",
+    # the facade, run handles and results
+    "Flowdeck": "engine.service",
+    "RunHandle": "engine.run",
+    "RunResult": "engine.run",
+    "ReplayPlan": "engine.replay",
+    # events (read-only, frozen)
+    "EngineEvent": "engine.events",
+    "RunStartedEvent": "engine.events",
+    "RunEndedEvent": "engine.events",
+    "RunPausedEvent": "engine.events",
+    "RunResumedEvent": "engine.events",
+    "NodeSkippedEvent": "engine.events",
+    # records and queries (read-only snapshots)
+    "WorkflowExecution": "engine.lifecycle.records",
+    "NodeExecution": "engine.lifecycle.records",
+    "RunQuery": "engine.persistence.protocols",
+    "RunPage": "engine.persistence.protocols",
+    "DurationPoint": "engine.persistence.protocols",
+    # settings
+    "Settings": "engine.settings",
+    "CelerySettings": "engine.settings",
+    "mask_url": "engine.settings",
+    "user_config_file": "engine.settings",
+    "user_data_dir": "engine.settings",
+    "mask_secrets": "engine.variables.pool",
+}
+
+__all__ = [
+    "NODE_TERMINAL",
+    "RUN_ACTIVE",
+    "RUN_TERMINAL",
+    "IllegalTransition",
+    "NodeStatus",
+    "RunStatus",
+    "accept",
+    "allowed",
+    "transition",
+    *_EXPORTS,
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"engine.api has no {name!r} (its public names: engine.api.__all__)")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+if TYPE_CHECKING:  # for type checkers and editors: the same names, eagerly
+    from engine.dsl import load_workflow
+    from engine.errors import DslError, FlowdeckError
+    from engine.events import (
+        EngineEvent,
+        NodeSkippedEvent,
+        RunEndedEvent,
+        RunPausedEvent,
+        RunResumedEvent,
+        RunStartedEvent,
+    )
+    from engine.graph import Graph, NodeSpec, Workflow
+    from engine.lifecycle.records import NodeExecution, WorkflowExecution
+    from engine.nodes.start import StartVariable
+    from engine.persistence.protocols import DurationPoint, RunPage, RunQuery
+    from engine.replay import ReplayPlan
+    from engine.run import RunHandle, RunResult
+    from engine.scheduler.mocks import load_mocks
+    from engine.service import Flowdeck, RunAlreadyEnded, UnknownRun
+    from engine.settings import CelerySettings, Settings, mask_url, user_config_file, user_data_dir
+    from engine.variables.pool import mask_secrets
