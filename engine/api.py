@@ -52,6 +52,8 @@ _EXPORTS: dict[str, str] = {
     # records and queries (read-only snapshots)
     "WorkflowExecution": "engine.lifecycle.records",
     "NodeExecution": "engine.lifecycle.records",
+    "RunFold": "engine.lifecycle.live_fold",
+    "REMOTE_TRIGGER": "engine.triggers",
     "RunQuery": "engine.persistence.protocols",
     "RunPage": "engine.persistence.protocols",
     "DurationPoint": "engine.persistence.protocols",
@@ -103,6 +105,7 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, eagerly
         RunStartedEvent,
     )
     from engine.graph import Graph, NodeSpec, Workflow
+    from engine.lifecycle.live_fold import RunFold
     from engine.lifecycle.records import NodeExecution, WorkflowExecution
     from engine.nodes.start import StartVariable
     from engine.persistence.protocols import DurationPoint, RunPage, RunQuery
@@ -111,4 +114,5 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, eagerly
     from engine.scheduler.mocks import load_mocks
     from engine.service import Flowdeck, RunAlreadyEnded, UnknownRun
     from engine.settings import CelerySettings, Settings, mask_url, user_config_file, user_data_dir
+    from engine.triggers import REMOTE_TRIGGER
     from engine.variables.pool import mask_secrets
