@@ -49,6 +49,12 @@ _EXPORTS: dict[str, str] = {
     "RunPausedEvent": "engine.events",
     "RunResumedEvent": "engine.events",
     "NodeSkippedEvent": "engine.events",
+    "NodeStartedEvent": "engine.events",
+    "NodeSucceededEvent": "engine.events",
+    "NodeFailedEvent": "engine.events",
+    "NodeExceptionEvent": "engine.events",
+    "NodeTerminatedEvent": "engine.events",
+    "NodeReusedEvent": "engine.events",
     # records and queries (read-only snapshots)
     "WorkflowExecution": "engine.lifecycle.records",
     "NodeExecution": "engine.lifecycle.records",
@@ -57,6 +63,26 @@ _EXPORTS: dict[str, str] = {
     "RunQuery": "engine.persistence.protocols",
     "RunPage": "engine.persistence.protocols",
     "DurationPoint": "engine.persistence.protocols",
+    "CLI_TRIGGER": "engine.triggers",
+    # reading records without the facade (flowdeck runs / show)
+    "RecordReader": "engine.record_reader",
+    "AmbiguousRunId": "engine.record_reader",
+    "open_record_reader": "engine.record_reader",
+    "read_records": "engine.record_reader",
+    "list_runs_quick": "engine.record_reader",
+    "find_run": "engine.record_reader",
+    "find_recorded_run": "engine.record_reader",
+    "storage_errors": "engine.record_reader",
+    "is_backend_error": "engine.record_reader",
+    # setting up: the record database, a facade, a worker; what a workflow needs
+    "open_flowdeck": "engine.admin",
+    "upgrade_record_database": "engine.admin",
+    "run_worker": "engine.admin",
+    "RUN_QUEUE": "engine.queues",
+    "STORAGE_QUEUE": "engine.queues",
+    "Requirement": "engine.requirements",
+    "RequirementReport": "engine.requirements",
+    "check_requirements": "engine.requirements",
     # settings
     "Settings": "engine.settings",
     "CelerySettings": "engine.settings",
@@ -94,11 +120,18 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # for type checkers and editors: the same names, eagerly
+    from engine.admin import open_flowdeck, run_worker, upgrade_record_database
     from engine.dsl import load_workflow
     from engine.errors import DslError, FlowdeckError
     from engine.events import (
         EngineEvent,
+        NodeExceptionEvent,
+        NodeFailedEvent,
+        NodeReusedEvent,
         NodeSkippedEvent,
+        NodeStartedEvent,
+        NodeSucceededEvent,
+        NodeTerminatedEvent,
         RunEndedEvent,
         RunPausedEvent,
         RunResumedEvent,
@@ -109,10 +142,23 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, eagerly
     from engine.lifecycle.records import NodeExecution, WorkflowExecution
     from engine.nodes.start import StartVariable
     from engine.persistence.protocols import DurationPoint, RunPage, RunQuery
+    from engine.queues import RUN_QUEUE, STORAGE_QUEUE
+    from engine.record_reader import (
+        AmbiguousRunId,
+        RecordReader,
+        find_recorded_run,
+        find_run,
+        is_backend_error,
+        list_runs_quick,
+        open_record_reader,
+        read_records,
+        storage_errors,
+    )
     from engine.replay import ReplayPlan
+    from engine.requirements import Requirement, RequirementReport, check_requirements
     from engine.run import RunHandle, RunResult
     from engine.scheduler.mocks import load_mocks
     from engine.service import Flowdeck, RunAlreadyEnded, UnknownRun
     from engine.settings import CelerySettings, Settings, mask_url, user_config_file, user_data_dir
-    from engine.triggers import REMOTE_TRIGGER
+    from engine.triggers import CLI_TRIGGER, REMOTE_TRIGGER
     from engine.variables.pool import mask_secrets
