@@ -6,7 +6,8 @@ A node reads variables from ``ctx.pool`` (never writes it), streams text
 through ``ctx.stream``, honours ``ctx.cancel``, and either returns a
 :class:`NodeResult` or raises (any exception is a failed attempt; raise
 :class:`engine.errors.NodeError` to choose the error type).  The scheduler
-applies retry and the error strategy.
+applies retry and the error strategy.  Containers (iteration, loop) are
+descriptions the scheduler drives: their rounds are frames of its dispatcher.
 """
 
 from __future__ import annotations
@@ -102,30 +103,6 @@ class RunServices(Protocol):
         ...
 
 
-class SubgraphRunner(Protocol):
-    """Runs a container's body (iteration / loop) inside the current run."""
-
-    def __call__(
-        self,
-        subgraph_id: str,
-        pool: VariablePool,
-        *,
-        index: int,
-        cancel: CancelToken,
-    ) -> SubgraphOutcome: ...
-
-
-@dataclass(slots=True)
-class SubgraphOutcome:
-    status: str  # succeeded | failed | terminated | partial-succeeded
-    pool: VariablePool
-    error: str = ""
-    error_type: str = ""
-    total_tokens: int = 0
-    total_steps: int = 0
-    loop_break: bool = False  # a loop-end node was reached
-
-
 @dataclass(slots=True)
 class NodeContext:
     """Everything one attempt of one node may use."""
@@ -138,8 +115,6 @@ class NodeContext:
     cancel: CancelToken
     services: RunServices
     stream: Callable[[str, str], None]  # (output name, text chunk)
-    run_subgraph: SubgraphRunner | None = None
-    emit: Callable[..., None] | None = None  # (event class, **fields): container events
 
 
 class Node:

@@ -1,42 +1,35 @@
-"""What iteration and loop share: running a body round and carrying variables back."""
+"""What iteration and loop share: a round's result, and carrying variables back to the parent."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from engine.errors import NodeCancelled, NodeError
-from engine.nodes.base import Node, NodeContext, SubgraphOutcome
 from engine.variables import CONVERSATION, VariablePool
 
 
-def run_round(ctx: NodeContext, pool: VariablePool, index: int) -> SubgraphOutcome:
-    """Run the container body once on ``pool``; raise when the run is being stopped."""
-    if ctx.run_subgraph is None:
-        raise NodeError("this node can only run inside the Flowdeck scheduler", "ContainerError")
-    ctx.cancel.raise_if_cancelled()
-    outcome = ctx.run_subgraph(ctx.node_id, pool, index=index, cancel=ctx.cancel)
-    if outcome.status == "terminated":
-        raise NodeCancelled(outcome.error or ctx.cancel.reason)
-    return outcome
+@dataclass(slots=True)
+class RoundResult:
+    """How one round of a container ended, and the value it produced."""
 
+    value: Any
+    succeeded: bool
+    error: str = ""
+    error_type: str = ""
 
-def container_emitter(ctx: NodeContext, node: Node) -> Callable[..., None]:
-    """``emit(EventClass, **fields)`` for the container's own events (its identity filled in)."""
-    if ctx.emit is None:
-        return lambda *args, **kwargs: None
-    emit = ctx.emit
-    ids = {
-        "node_execution_id": ctx.execution_id,
-        "node_id": node.id,
-        "node_type": node.type,
-        "title": node.title,
-    }
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "value": self.value,
+            "succeeded": self.succeeded,
+            "error": self.error,
+            "error_type": self.error_type,
+        }
 
-    def emit_container_event(cls: type, **fields: Any) -> None:
-        emit(cls, **ids, **fields)
-
-    return emit_container_event
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RoundResult:
+        return cls(
+            data.get("value"), bool(data["succeeded"]), data.get("error", ""), data.get("error_type", "")
+        )
 
 
 def conversation_writes(before: VariablePool, after: VariablePool) -> list[tuple[tuple[str, ...], Any]]:
@@ -47,3 +40,6 @@ def conversation_writes(before: VariablePool, after: VariablePool) -> list[tuple
         for name, value in after.namespace(CONVERSATION).items()
         if name not in old or old[name] != value
     ]
+
+
+CONTAINER_NOT_RUNNABLE = "this node can only run inside the Flowdeck scheduler"

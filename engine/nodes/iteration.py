@@ -1,32 +1,32 @@
 """iteration: run the body once per item of an array, sequentially or in parallel.
 
-Each round runs on its own copy of the pool with ``[iteration, item]`` and
-``[iteration, index]``; the round's ``output_selector`` value is collected in
-item order (also in parallel mode).  Error modes: ``terminated`` (the first
-failed round fails the node), ``continue-on-error`` (its output is null),
-``remove-abnormal-output`` (it is left out); as in Dify, a tolerated failed
-round counts as an exception of the run (scheduler.container_runner), so the
-run ends ``partial-succeeded``.  Conversation variables written
-inside are visible after the iteration.
+A description the scheduler drives (scheduler.containers): each round is a
+frame of the dispatcher on its own copy of the pool with ``[iteration, item]``
+and ``[iteration, index]``; the round's ``output_selector`` value is collected
+in item order (also in parallel mode, ``parallel_nums`` rounds in flight).
+Error modes: ``terminated`` (the first failed round fails the node; in
+sequential mode no later round starts), ``continue-on-error`` (its output is
+null), ``remove-abnormal-output`` (it is left out); as in Dify, a tolerated
+failed round counts as an exception of the run, so the run ends
+``partial-succeeded``.  Conversation variables written inside are visible
+after the iteration (and to later rounds).
 """
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 
 from engine.errors import NodeError
-from engine.events import IterationFinishedEvent, IterationNextEvent, IterationStartedEvent
-from engine.nodes.base import BaseNodeData, Node, NodeContext, NodeResult, SubgraphOutcome
-from engine.nodes.container_support import container_emitter, conversation_writes, run_round
+from engine.nodes.base import BaseNodeData, Node, NodeContext, NodeResult
+from engine.nodes.container_support import CONTAINER_NOT_RUNNABLE, RoundResult
 from engine.nodes.fields import NoneAsEmptyStrList, none_as
-from engine.variables import MISSING, Selector, as_selector
+from engine.variables import MISSING, Selector, VariablePool, as_selector
 
 NoneAsFalse = Annotated[bool, none_as(False)]
 ErrorMode = Literal["terminated", "continue-on-error", "remove-abnormal-output"]
+TOLERANT_MODES = frozenset({"continue-on-error", "remove-abnormal-output"})
 
 
 class IterationNodeData(BaseNodeData):
@@ -48,68 +48,57 @@ class IterationNode(Node):
         return [as_selector(self.data.iterator_selector)]
 
     def run(self, ctx: NodeContext) -> NodeResult:
-        data = self.data
-        items = ctx.pool.lookup(data.iterator_selector)
+        raise NodeError(CONTAINER_NOT_RUNNABLE, "ContainerError")
+
+    # ---------------------------------------------------- what the scheduler asks
+    def items(self, pool: VariablePool) -> list[Any]:
+        """The array to iterate (raises NodeError when it is missing or not an array)."""
+        selector = self.data.iterator_selector
+        items = pool.lookup(selector)
         if items is MISSING or items is None:
-            raise NodeError(
-                f"iterator variable {'.'.join(data.iterator_selector)} not found", "IteratorVariableNotFound"
-            )
+            raise NodeError(f"iterator variable {'.'.join(selector)} not found", "IteratorVariableNotFound")
         if not isinstance(items, list | tuple):
-            name = ".".join(data.iterator_selector)
             raise NodeError(
-                f"iterator variable {name} is a {type(items).__name__}, not an array",
+                f"iterator variable {'.'.join(selector)} is a {type(items).__name__}, not an array",
                 "InvalidIteratorValue",
             )
-        items = list(items)
-        emit = container_emitter(ctx, self)
-        emit(IterationStartedEvent, total=len(items))
-        work_pool = ctx.pool.copy()
-        lock = threading.Lock()
+        return list(items)
 
-        def one_round(index: int) -> tuple[Any, SubgraphOutcome]:
-            with lock:
-                round_pool = work_pool.copy()
-            round_pool.add((self.id, "item"), items[index])
-            round_pool.add((self.id, "index"), index)
-            emit(IterationNextEvent, index=index)
-            outcome = run_round(ctx, round_pool, index)
-            if outcome.status == "succeeded":
-                with lock:  # conversation writes of earlier rounds are seen by later ones
-                    for selector, value in conversation_writes(work_pool, round_pool):
-                        work_pool.add(selector, value)
-            value = round_pool.get(data.output_selector) if data.output_selector else None
-            return value, outcome
+    def parallelism(self, count: int) -> int:
+        """Rounds in flight at once."""
+        return min(self.data.parallel_nums, count) if self.data.is_parallel and count > 1 else 1
 
-        if data.is_parallel and len(items) > 1:
-            with ThreadPoolExecutor(
-                min(data.parallel_nums, len(items)), thread_name_prefix=f"iter-{self.id}"
-            ) as ex:
-                results = list(ex.map(one_round, range(len(items))))
-        else:
-            results = []
-            for i in range(len(items)):
-                results.append(one_round(i))
-                if results[-1][1].status != "succeeded" and data.error_handle_mode == "terminated":
-                    break
+    @property
+    def tolerant(self) -> bool:
+        """A failed round is tolerated (and counted as an exception of the run)."""
+        return self.data.error_handle_mode in TOLERANT_MODES
 
-        outputs: list[Any] = []
-        for value, outcome in results:
-            if outcome.status == "succeeded":
-                outputs.append(value)
-            elif data.error_handle_mode == "terminated":
-                emit(IterationFinishedEvent, rounds=len(results), error=outcome.error)
-                raise NodeError(outcome.error, outcome.error_type or "IterationNodeError")
-            elif data.error_handle_mode == "continue-on-error":
-                outputs.append(None)
-        if data.flatten_output and outputs and all(isinstance(v, list) for v in outputs):
-            outputs = [item for v in outputs for item in v]
-        emit(IterationFinishedEvent, rounds=len(results))
-        return NodeResult(
-            inputs={"iterator_selector": items},
-            outputs={"output": outputs},
-            metadata={
-                "iteration_rounds": len(results),
-                "iteration_failed_rounds": sum(1 for _, o in results if o.status != "succeeded"),
-            },
-            variable_writes=conversation_writes(ctx.pool, work_pool),
+    def round_variables(self, index: int, item: Any) -> list[tuple[Selector, Any]]:
+        return [((self.id, "item"), item), ((self.id, "index"), index)]
+
+    def round_value(self, pool: VariablePool) -> Any:
+        return pool.get(self.data.output_selector) if self.data.output_selector else None
+
+    def halts_after(self, result: RoundResult) -> bool:
+        """No further round starts after this one (sequential ``terminated`` mode, failed round)."""
+        return (
+            not result.succeeded and not self.data.is_parallel and self.data.error_handle_mode == "terminated"
         )
+
+    def first_failure(self, results: list[RoundResult]) -> RoundResult | None:
+        """In ``terminated`` mode: the first failed round in item order (it fails the node)."""
+        if self.data.error_handle_mode != "terminated":
+            return None
+        return next((r for r in results if not r.succeeded), None)
+
+    def outputs(self, results: list[RoundResult]) -> list[Any]:
+        """The collected values in item order, by error mode, flattened when asked."""
+        outputs: list[Any] = []
+        for result in results:
+            if result.succeeded:
+                outputs.append(result.value)
+            elif self.data.error_handle_mode == "continue-on-error":
+                outputs.append(None)
+        if self.data.flatten_output and outputs and all(isinstance(v, list) for v in outputs):
+            outputs = [item for v in outputs for item in v]
+        return outputs

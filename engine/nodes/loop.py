@@ -1,10 +1,12 @@
 """loop: run the body until a break condition holds, a loop-end node is reached
 or ``loop_count`` rounds are done.
 
-Loop variables live under ``[loop, name]`` and persist across rounds; break
-conditions are checked before every round, the first included.  Outputs are
-the loop variables plus ``loop_round``; variables written inside (loop and
-conversation) are visible after the loop.
+A description the scheduler drives (scheduler.containers): each round is a
+frame of the dispatcher on the loop's pool.  Loop variables live under
+``[loop, name]`` and persist across rounds; break conditions are checked
+before every round, the first included.  Outputs are the loop variables plus
+``loop_round``; variables written inside (loop and conversation) are visible
+after the loop.
 """
 
 from __future__ import annotations
@@ -14,10 +16,9 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from engine.errors import NodeError
-from engine.events import LoopFinishedEvent, LoopNextEvent, LoopStartedEvent
 from engine.nodes.base import BaseNodeData, Node, NodeContext, NodeResult
 from engine.nodes.conditions import Condition, evaluate_conditions
-from engine.nodes.container_support import container_emitter, conversation_writes, run_round
+from engine.nodes.container_support import CONTAINER_NOT_RUNNABLE
 from engine.nodes.fields import NoneAsEmptyList
 from engine.variables import MISSING, Selector, VariablePool, as_selector
 
@@ -52,32 +53,21 @@ class LoopNode(Node):
         return selectors
 
     def run(self, ctx: NodeContext) -> NodeResult:
-        data = self.data
-        emit = container_emitter(ctx, self)
-        pool = ctx.pool.copy()
-        variables = {v.label: self._initial(v, ctx.pool) for v in data.loop_variables}
-        for name, value in variables.items():
-            pool.add((self.id, name), value)
-        emit(LoopStartedEvent)
-        rounds = 0
-        while rounds < data.loop_count and not self._should_break(pool):
-            emit(LoopNextEvent, index=rounds)
-            outcome = run_round(ctx, pool, rounds)
-            rounds += 1
-            if outcome.status != "succeeded":
-                emit(LoopFinishedEvent, rounds=rounds, error=outcome.error)
-                raise NodeError(outcome.error, outcome.error_type or "LoopNodeError")
-            if outcome.loop_break:
-                break
-        emit(LoopFinishedEvent, rounds=rounds)
-        outputs = {name: pool.get((self.id, name)) for name in variables}
+        raise NodeError(CONTAINER_NOT_RUNNABLE, "ContainerError")
+
+    # ---------------------------------------------------- what the scheduler asks
+    def initial_variables(self, pool: VariablePool) -> dict[str, Any]:
+        """The loop variables before the first round (raises NodeError for a bad constant)."""
+        return {v.label: self._initial(v, pool) for v in self.data.loop_variables}
+
+    def may_start_round(self, rounds: int, pool: VariablePool) -> bool:
+        """Checked before every round, the first included."""
+        return rounds < self.data.loop_count and not self._should_break(pool)
+
+    def outputs(self, pool: VariablePool, names: list[str], rounds: int) -> dict[str, Any]:
+        outputs = {name: pool.get((self.id, name)) for name in names}
         outputs["loop_round"] = rounds
-        return NodeResult(
-            inputs={name: value for name, value in variables.items()},
-            outputs=outputs,
-            metadata={"loop_rounds": rounds},
-            variable_writes=conversation_writes(ctx.pool, pool),
-        )
+        return outputs
 
     def _should_break(self, pool: VariablePool) -> bool:
         if not self.data.break_conditions:

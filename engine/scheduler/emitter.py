@@ -8,7 +8,6 @@ never breaks the run.
 
 from __future__ import annotations
 
-import itertools
 import logging
 import threading
 import time
@@ -27,7 +26,7 @@ class EventEmitter:
 
     def __init__(self, run_id: str, listeners: list[Listener] | None = None, first_seq: int = 1) -> None:
         self.run_id = run_id
-        self._seq = itertools.count(first_seq)
+        self._seq = first_seq - 1  # the last seq given out
         self._listeners: list[Listener] = list(listeners or [])
         self._lock = threading.Lock()
         self._closed = False
@@ -37,15 +36,16 @@ class EventEmitter:
 
     @property
     def last_seq(self) -> int:
-        # itertools.count has no peek; its repr carries the next value
-        return int(repr(self._seq)[6:-1]) - 1
+        return self._seq
 
     def emit(self, cls: type[EngineEvent], **fields: Any) -> EngineEvent | None:
-        with self._lock:  # seq order == delivery order, also across container threads
+        with self._lock:  # seq order == delivery order (the dispatcher and the run's owner thread)
             if self._closed:  # nothing follows a run's terminal event
                 log.debug("dropped %s emitted after the run ended", cls.name)
                 return None
-            event = cls(run_id=self.run_id, seq=next(self._seq), at=time.time(), **fields)
+            seq = self._seq + 1
+            event = cls(run_id=self.run_id, seq=seq, at=time.time(), **fields)
+            self._seq = seq
             self._closed = is_terminal(event)
             for listener in self._listeners:
                 try:

@@ -28,6 +28,7 @@ from engine.scheduler.emitter import EventEmitter, Listener
 from engine.scheduler.run_context import RunContext
 from engine.scheduler.snapshot import restore
 from engine.scheduler.worker_pool import WorkerPool
+from engine.status import RunStatus
 from engine.variables import VariablePool
 from engine.variables.setup import build_pool
 
@@ -107,7 +108,6 @@ class GraphEngine:
             error = f"internal engine error: {type(exc).__name__}: {exc}"
         finally:
             run.workers.close()
-        self._await_container_bodies()
         totals = {
             "total_steps": run.counters.steps,
             "total_tokens": run.counters.tokens,
@@ -116,20 +116,14 @@ class GraphEngine:
         }
         if outcome is None:
             self.emitter.emit(RunFailedEvent, error=error, **totals)
-        elif outcome.status == "terminated":
+        elif outcome.status is RunStatus.TERMINATED:
             self.emitter.emit(RunTerminatedEvent, reason=outcome.error, outputs=self._outputs(), **totals)
-        elif outcome.status == "failed":
+        elif outcome.status is RunStatus.FAILED:
             self.emitter.emit(RunFailedEvent, error=outcome.error, **totals)
         elif run.counters.exceptions:
             self.emitter.emit(RunPartialSucceededEvent, outputs=self._outputs(), **totals)
         else:
             self.emitter.emit(RunSucceededEvent, outputs=self._outputs(), **totals)
-
-    def _await_container_bodies(self, timeout: float = 5.0) -> None:
-        """Let cancelled container bodies record their terminated nodes before the run's end."""
-        deadline = time.monotonic() + timeout
-        while self.run.dispatchers and time.monotonic() < deadline:
-            time.sleep(0.002)
 
     def _outputs(self) -> dict[str, Any]:
         if self.workflow.is_chatflow:

@@ -84,6 +84,14 @@ class MockCalls:
             self._calls[node_id] = k + 1
             return k
 
+    def to_dict(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._calls)
+
+    def load(self, calls: Mapping[str, int]) -> None:
+        with self._lock:
+            self._calls.update({str(k): int(v) for k, v in calls.items()})
+
 
 class MockedNode(Node):
     """Wraps a real node: same id, type, data (so retry and strategies apply)."""

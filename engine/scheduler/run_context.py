@@ -1,9 +1,13 @@
-"""What all dispatchers of one run share: identity, services, counters, commands."""
+"""What the dispatcher of one run holds for all its frames: identity, services, counters, commands.
+
+Written only by the dispatcher thread (container rounds are frames of that
+thread, not threads of their own), so nothing here needs a lock; workers read
+nothing of it.  ``wake`` may be called from any thread (it only posts to the
+dispatcher's inbox).
+"""
 
 from __future__ import annotations
 
-import itertools
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -53,12 +57,8 @@ class RunContext:
     elapsed_before: float = 0.0  # time spent before a pause (resumed runs)
     terminate_reason: str | None = None
     pause_requested: bool = False
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    _wakers: list[Callable[[], None]] = field(default_factory=list)
-    dispatchers: list[Any] = field(default_factory=list)  # the top level and open container bodies
-    wake_top: Callable[[], None] = field(default=lambda: None)
+    wake: Callable[[], None] = field(default=lambda: None)  # the dispatcher's wake-up (any thread)
     _nodes: dict[str, Node] = field(default_factory=dict)
-    _ids: Any = field(default_factory=lambda: itertools.count(1))
 
     def node(self, node_id: str, real: Node) -> Node:
         """The node to run: the real one, or its mock."""
@@ -70,9 +70,8 @@ class RunContext:
         return node
 
     def next_index(self) -> int:
-        with self.lock:
-            self.counters.index += 1
-            return self.counters.index
+        self.counters.index += 1
+        return self.counters.index
 
     def elapsed(self) -> float:
         return self.elapsed_before + (time.monotonic() - self.started_monotonic)
@@ -82,23 +81,7 @@ class RunContext:
             return None
         return self.config.max_wall_time_s - self.elapsed()
 
-    # dispatchers of nested containers register to be woken by commands
-    def add_waker(self, wake: Callable[[], None]) -> None:
-        with self.lock:
-            self._wakers.append(wake)
-
-    def remove_waker(self, wake: Callable[[], None]) -> None:
-        with self.lock:
-            if wake in self._wakers:
-                self._wakers.remove(wake)
-
-    def wake_all(self) -> None:
-        with self.lock:
-            wakers = list(self._wakers)
-        for wake in wakers:
-            wake()
-
     def request_terminate(self, reason: str) -> None:
         if self.terminate_reason is None:
             self.terminate_reason = reason
-        self.wake_all()
+        self.wake()

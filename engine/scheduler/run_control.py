@@ -1,74 +1,81 @@
-"""Stopping and pausing a dispatcher: terminate, fail, pause and resume."""
+"""Stopping and pausing: terminate or fail a frame (and the rounds open inside it), pause the run."""
 
 from __future__ import annotations
 
 import contextlib
 import queue
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import Any
 
 from engine.events import NodeTerminatedEvent, RunPausedEvent, RunResumedEvent
 from engine.nodes.base import NodeResult
-from engine.nodes.cancel import CancelToken
-from engine.scheduler import graph_state as gs
-from engine.scheduler.node_runner import Attempt
+from engine.scheduler.completion import emit_ended
+from engine.scheduler.frame import Frame
 from engine.scheduler.outcome import Outcome
-from engine.scheduler.run_context import RunContext
-from engine.scheduler.snapshot import take_snapshot
-
-if TYPE_CHECKING:
-    from engine.scheduler.dispatcher import Dispatcher
+from engine.scheduler.protocol import Scheduler
+from engine.status import NodeStatus, RunStatus
 
 
-def stop(d: Dispatcher) -> Outcome:
-    """Terminate (command, limit, cancelled container) or fail: end every node in flight."""
-    if d.failure is not None and d.run.terminate_reason is None:
-        reason, outcome = "run failed", d.failure
+def stop_frame(d: Scheduler, frame: Frame, reason: str | None = None) -> Outcome:
+    """End every attempt of ``frame`` still in flight as terminated (and every round open inside it).
+
+    ``reason`` None: the frame failed (``"run failed"``) or the run is being
+    terminated (its reason).  The frame is closed: its queued nodes and late
+    outcomes are dropped.
+    """
+    run = d.run
+    if reason is not None:
+        outcome = Outcome(RunStatus.TERMINATED, reason)
+    elif frame.failure is not None and run.terminate_reason is None:
+        reason, outcome = "run failed", frame.failure
     else:
-        reason = d.run.terminate_reason or (d.cancel.reason if d.cancel else "") or "terminated"
-        outcome = Outcome("terminated", reason)
+        reason = run.terminate_reason or "terminated"
+        outcome = Outcome(RunStatus.TERMINATED, reason)
+    frame.closed = True
     now = time.time()
-    for node_id, attempt in list(d.running.items()):
+    for node_id, attempt in frame.in_flight(now):  # running attempts, then retrying ones
         attempt.token.cancel(reason)
-        d.emit_ended(NodeTerminatedEvent, attempt, NodeResult(), now, reason=reason)
-        d.state.node[node_id] = gs.TERMINATED
-    d.running.clear()
-    d.leaf_running = 0
-    for node_id, timer in list(d.timers.items()):
+        if attempt.pooled:
+            d.leaf_running -= 1
+        emit_ended(d, frame, NodeTerminatedEvent, attempt, NodeResult(), now, reason=reason)
+        frame.state.set(node_id, NodeStatus.TERMINATED)
+        container = frame.containers.pop(node_id, None)
+        if container is not None:
+            container.cancel(reason)
+    for timer in frame.timers.values():
         timer.cancel()
-        failed = d.failed_attempts[node_id]
-        attempt = Attempt(node_id, failed[0]["execution_id"], len(failed), CancelToken(), now)
-        d.emit_ended(NodeTerminatedEvent, attempt, NodeResult(), now, reason=reason)
-        d.state.node[node_id] = gs.TERMINATED
-    d.timers.clear()
+    d.timers_open -= len(frame.timers)
+    frame.timers.clear()
+    frame.running.clear()
     return outcome
 
 
-def quiet_everywhere(run: RunContext) -> bool:
-    """No node is working anywhere in the run (containers may be open, their bodies idle)."""
-    return all(d.leaf_running == 0 and not d.timers for d in list(run.dispatchers))
+def quiet(d: Scheduler) -> bool:
+    """No node is working anywhere in the run (containers may be open, their rounds idle)."""
+    return d.leaf_running == 0 and d.timers_open == 0
 
 
-def pause(d: Dispatcher) -> None:
-    """Nothing is working: publish a snapshot, then wait for resume or terminate.
-
-    With a container open (its body paused inside) the state spans threads and
-    cannot be written out: the pause holds in this process and the event's
-    snapshot is empty.
-    """
-    snapshot = take_snapshot(d) if not d.running else {}
-    d.run.emitter.emit(
+def pause(
+    d: Scheduler,
+    snapshot: dict[str, Any],
+    handle: Callable[[tuple[Any, ...]], None],
+    take_commands: Callable[[], None],
+) -> None:
+    """Nothing is working: publish ``snapshot`` (every frame), then wait for resume or terminate."""
+    run = d.run
+    run.emitter.emit(
         RunPausedEvent,
         snapshot=snapshot,
-        elapsed_time=d.run.elapsed(),
-        total_steps=d.run.counters.steps,
+        elapsed_time=run.elapsed(),
+        total_steps=run.counters.steps,
     )
     paused_at = time.monotonic()
-    poll = d.run.channel.poll_interval  # a channel that cannot wake us is polled
-    while d.run.pause_requested and d.run.terminate_reason is None:
+    poll = run.channel.poll_interval  # a channel that cannot wake us is polled
+    while run.pause_requested and run.terminate_reason is None:
         with contextlib.suppress(queue.Empty):
-            d.handle(d.inbox.get(timeout=poll))  # a container may still close its last round
-        d.take_commands()
-    d.run.started_monotonic += time.monotonic() - paused_at  # paused time is not run time
-    if d.run.terminate_reason is None:
-        d.run.emitter.emit(RunResumedEvent)
+            handle(d.inbox.get(timeout=poll))
+        take_commands()
+    run.started_monotonic += time.monotonic() - paused_at  # paused time is not run time
+    if run.terminate_reason is None:
+        run.emitter.emit(RunResumedEvent)

@@ -4,6 +4,12 @@ Namespaces: ``sys`` (system values), ``env`` (environment variables),
 ``conversation`` (conversation variables), the start node's id (user inputs)
 and every other node's id (its outputs).  One dispatcher thread writes;
 workers only read.
+
+Copy-on-write: :meth:`copy` is O(1) and shares the namespaces; a write never
+changes a dict another copy (or a worker) may be reading: it replaces the
+namespace it writes (and the table of namespaces, once, after a copy).  So the
+dispatcher hands each job a copy taken before the job leaves it, and the
+container frames layer their pools over their parent's the same way.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ MASK = "******"
 
 
 class VariablePool:
-    __slots__ = ("_secrets", "_vars")
+    __slots__ = ("_secrets", "_shared", "_vars")
 
     def __init__(
         self,
@@ -42,27 +48,32 @@ class VariablePool:
             CONVERSATION: dict(conversation or {}),
         }
         self._secrets: tuple[str, ...] = _secret_tuple(secrets)
+        self._shared = False  # _vars is also another copy's: copy it before the next write
 
     # ------------------------------------------------------------- writing
+    def _table(self) -> dict[str, dict[str, Any]]:
+        if self._shared:
+            self._vars = dict(self._vars)
+            self._shared = False
+        return self._vars
+
     def add(self, selector: Sequence[str], value: Any) -> None:
-        """Set ``[namespace, name]`` (nested paths write into dicts)."""
+        """Set ``[namespace, name]`` (nested paths write into dicts, copied along the path)."""
         if len(selector) < 2:
             raise ValueError(f"selector {list(selector)!r} needs a namespace and a name")
         namespace, name, *path = selector
-        scope = self._vars.setdefault(namespace, {})
-        if not path:
-            scope[name] = value
-            return
-        target = scope.setdefault(name, {})
-        for key in path[:-1]:
-            target = target.setdefault(key, {})
-        target[path[-1]] = value
+        table = self._table()
+        scope = dict(table.get(namespace, ()))
+        if path:
+            value = _with_path(scope.get(name), path, value)
+        scope[name] = value
+        table[namespace] = scope
 
     def set_outputs(self, node_id: str, outputs: Mapping[str, Any]) -> None:
-        self._vars[node_id] = dict(outputs)
+        self._table()[node_id] = dict(outputs)
 
     def remove(self, namespace: str) -> None:
-        self._vars.pop(namespace, None)
+        self._table().pop(namespace, None)
 
     # ------------------------------------------------------------- reading
     def get(self, selector: Sequence[str], default: Any = None) -> Any:
@@ -126,9 +137,11 @@ class VariablePool:
 
     # ------------------------------------------------------------ snapshot
     def copy(self) -> VariablePool:
+        """An independent pool with the same values, in O(1) (copy-on-write)."""
         clone = VariablePool.__new__(VariablePool)
-        clone._vars = {ns: dict(values) for ns, values in self._vars.items()}
+        clone._vars = self._vars
         clone._secrets = self._secrets
+        clone._shared = self._shared = True
         return clone
 
     def to_dict(self) -> dict[str, Any]:
@@ -141,13 +154,25 @@ class VariablePool:
         if not isinstance(raw, Mapping) or not all(isinstance(v, Mapping) for v in raw.values()):
             raise ValueError("a variable pool snapshot needs a 'vars' mapping of namespaces")
         pool = cls(secrets=data.get("secrets") or ())
-        pool._vars = {str(ns): dict(values) for ns, values in raw.items()}
+        pool._vars = {str(ns): dict(values) for ns, values in copy.deepcopy(dict(raw)).items()}
         for namespace in (SYSTEM, ENVIRONMENT, CONVERSATION):
             pool._vars.setdefault(namespace, {})
         return pool
 
 
 MISSING = _MISSING
+
+
+def _with_path(current: Any, path: Sequence[str], value: Any) -> Any:
+    """``current`` (a dict, or nothing) with ``value`` at ``path``; copies, never changes ``current``."""
+    node = dict(current) if isinstance(current, Mapping) else {}
+    if len(path) == 1:
+        node[path[0]] = value
+    else:
+        node[path[0]] = _with_path(node.get(path[0]), path[1:], value)
+    return node
+
+
 _PLAIN = (str, bytes, int, float, bool, list, tuple, set, frozenset)
 
 

@@ -1,17 +1,23 @@
-"""Runs one attempt of one node and reports back to its dispatcher's inbox."""
+"""One attempt of one leaf node: what it is, how it ran, and the job a worker runs.
+
+A leaf module: it knows nothing of the dispatcher.  A job reads only the pool
+copy the dispatcher took for it before it left (copy-on-write, O(1)) and puts
+its outcome on the inbox it was given.
+"""
 
 from __future__ import annotations
 
+import queue
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from engine.nodes.base import Node, NodeContext, NodeResult
+from engine.nodes.base import Node, NodeContext, NodeResult, RunServices
 from engine.nodes.cancel import CancelToken
+from engine.variables import VariablePool
 
-if TYPE_CHECKING:
-    from engine.scheduler.dispatcher import Dispatcher
+Inbox = queue.SimpleQueue[tuple[Any, ...]]
 
 
 @dataclass(slots=True)
@@ -33,23 +39,23 @@ class AttemptOutcome:
 
 
 def execute(
-    dispatcher: Dispatcher, node: Node, attempt: Attempt, stream: Callable[[str, str], None]
+    run_id: str,
+    services: RunServices,
+    pool: VariablePool,
+    node: Node,
+    attempt: Attempt,
+    stream: Callable[[str, str], None],
 ) -> AttemptOutcome:
     """Run the attempt in the calling thread; never raises."""
-    from engine.scheduler.container_runner import subgraph_runner  # needs Attempt from here
-
-    run = dispatcher.run
     ctx = NodeContext(
-        run_id=run.run_id,
+        run_id=run_id,
         node_id=attempt.node_id,
         execution_id=attempt.execution_id,
         attempt=attempt.number,
-        pool=dispatcher.pool,
+        pool=pool,
         cancel=attempt.token,
-        services=run.services,
+        services=services,
         stream=stream,
-        run_subgraph=subgraph_runner(dispatcher, attempt),
-        emit=dispatcher.emit_container_event,
     )
     attempt.started_at = time.time()
     try:
@@ -62,14 +68,22 @@ def execute(
     return AttemptOutcome(attempt, result, error, time.time())
 
 
-def worker_job(dispatcher: Dispatcher, node: Node, attempt: Attempt) -> Callable[[], None]:
-    inbox = dispatcher.inbox
+def worker_job(
+    inbox: Inbox,
+    frame: object,
+    run_id: str,
+    services: RunServices,
+    pool: VariablePool,
+    node: Node,
+    attempt: Attempt,
+) -> Callable[[], None]:
+    """The job for a worker: ``("chunk", frame, attempt, output, text)`` while it streams, then ``("done", ...)``."""
 
     def stream(output: str, chunk: str) -> None:
-        inbox.put(("chunk", attempt, output, chunk))
+        inbox.put(("chunk", frame, attempt, output, chunk))
 
     def job() -> None:
-        inbox.put(("done", execute(dispatcher, node, attempt, stream)))
+        inbox.put(("done", frame, execute(run_id, services, pool, node, attempt, stream)))
 
     return job
 
