@@ -12,14 +12,12 @@ import json
 import time
 import uuid
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from engine.errors import InputError
+from engine.variables.declarations import StartInput, WorkflowDeclarations
 from engine.variables.pool import MASK, VariablePool
 from engine.variables.value_types import empty_value, parse_number
-
-if TYPE_CHECKING:
-    from engine.graph import StartVariable, Workflow
 
 DEFAULT_USER_ID = "flowdeck"
 TEXT_INPUTS = frozenset({"text-input", "paragraph", "select"})
@@ -29,7 +27,7 @@ _FALSE = frozenset({"false", "0", "no", "off"})
 
 
 def build_pool(
-    workflow: Workflow,
+    workflow: WorkflowDeclarations,
     inputs: Mapping[str, Any] | None = None,
     system: Mapping[str, Any] | None = None,
     *,
@@ -78,7 +76,7 @@ def build_pool(
 
 
 def system_values(
-    workflow: Workflow, system: Mapping[str, Any] | None = None, *, run_id: str | None = None
+    workflow: WorkflowDeclarations, system: Mapping[str, Any] | None = None, *, run_id: str | None = None
 ) -> dict[str, Any]:
     """``sys.*`` for a run: Dify's keys with defaults, then ``system`` on top (known keys coerced)."""
     values: dict[str, Any] = {
@@ -122,7 +120,7 @@ def _system_value(key: str, value: Any) -> Any:
     return value
 
 
-def validate_inputs(variables: Iterable[StartVariable], inputs: Mapping[str, Any] | None) -> dict[str, Any]:
+def validate_inputs(variables: Iterable[StartInput], inputs: Mapping[str, Any] | None) -> dict[str, Any]:
     """Start-node inputs checked against the declared variables, as Dify checks them.
 
     Declared variables get their (coerced) value, their default, or ``None``;
@@ -135,7 +133,7 @@ def validate_inputs(variables: Iterable[StartVariable], inputs: Mapping[str, Any
     return result
 
 
-def _check_input(var: StartVariable, value: Any) -> Any:
+def _check_input(var: StartInput, value: Any) -> Any:
     name, kind = var.variable, var.type
     if value is None:
         if var.required:
