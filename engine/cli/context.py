@@ -2,8 +2,8 @@
 
 Failures end the command the same way everywhere: invalid settings exit 2, a
 database that cannot be opened exits 4 with one line naming the masked URL.
-SQLAlchemy, Alembic and Celery are imported here only when a command asks for
-them, never when ``engine.cli`` is imported.
+Everything comes from ``engine.api``; SQLAlchemy, Alembic and Celery load only when a
+command asks for them, never when ``engine.cli`` is imported.
 """
 
 from __future__ import annotations
@@ -11,12 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from engine.cli.output import bad_input, storage_unreachable, warn
+from engine.cli.output import EXIT_BAD_INPUT, bad_input, fail, storage_unreachable, warn
 
 if TYPE_CHECKING:
-    from engine.persistence.sql import SqlRunStore
-    from engine.service import Flowdeck
-    from engine.settings import Settings
+    from engine.api import Flowdeck, RecordReader, Settings, WorkflowExecution
 
 T = TypeVar("T")
 
@@ -29,7 +27,7 @@ def load_settings(*, uses_broker: bool = False) -> Settings:
     """
     from pydantic import ValidationError
 
-    from engine.settings import CelerySettings, Settings
+    from engine.api import CelerySettings, Settings
 
     try:
         settings = Settings()
@@ -58,67 +56,52 @@ def _first_error(exc: Any) -> str:
     return f"{place}: {first.get('msg', 'invalid value')}"
 
 
-def _storage_errors() -> tuple[type[BaseException], ...]:
-    from sqlalchemy.exc import SQLAlchemyError
-
-    return (SQLAlchemyError, OSError)
-
-
-def open_store(settings: Settings) -> SqlRunStore:
-    """A store for reads, opened without running migrations (see :func:`read`)."""
-    from engine.persistence.sql.store import open_run_store
+def open_store(settings: Settings) -> RecordReader:
+    """A reader of the run records, opened without running migrations (see :func:`read`)."""
+    from engine.api import open_record_reader, storage_errors
 
     try:
-        return open_run_store(settings.database_url, upgrade=False)
-    except _storage_errors() as exc:
+        return open_record_reader(settings.database_url)
+    except storage_errors() as exc:
         storage_unreachable(settings.database_url, exc)
 
 
-def read(store: SqlRunStore, url: str, query: Callable[[SqlRunStore], T]) -> T:
+def read(store: RecordReader, url: str, query: Callable[[RecordReader], T]) -> T:
     """``query(store)``; a missing or older schema is upgraded once and the query retried.
 
     Reads skip Alembic (its import alone takes longer than listing runs) unless the
     schema is not there yet.
     """
-    from sqlalchemy.exc import OperationalError, ProgrammingError
+    from engine.api import read_records, storage_errors
 
     try:
-        try:
-            return query(store)
-        except (OperationalError, ProgrammingError) as exc:
-            if not _schema_problem(exc):
-                raise
-            from engine.persistence.sql.database import upgrade_database
-
-            upgrade_database(store.engine)
-            return query(store)
-    except _storage_errors() as exc:
+        return read_records(store, query)
+    except storage_errors() as exc:
         storage_unreachable(url, exc)
-
-
-def _schema_problem(exc: BaseException) -> bool:
-    text = str(getattr(exc, "orig", None) or exc).lower()
-    return any(s in text for s in ("no such table", "no such column", "does not exist", "undefinedtable"))
 
 
 def open_flowdeck(settings: Settings, persistence: str | None = None) -> Flowdeck:
     """The facade on ``settings`` (``persistence``: sync, celery or none, default the settings')."""
-    from engine.service import Flowdeck
+    from engine import api
 
     mode = persistence or settings.persistence
-    if mode not in ("sync", "celery", "none"):
-        raise bad_input(f"--persistence {mode!r}: expected sync, celery or none")
-    if mode == "none":
-        from engine.persistence.factory import Repositories
-        from engine.persistence.memory import InMemoryRunStore
-
-        memory = InMemoryRunStore()
-        return Flowdeck(settings, repositories=Repositories(memory, memory))
+    if mode not in api.PERSISTENCE_CHOICES:
+        raise bad_input(f"--persistence {mode!r}: expected {', '.join(api.PERSISTENCE_CHOICES)}")
     try:
-        return Flowdeck(settings.model_copy(update={"persistence": mode}))
-    except _storage_errors() as exc:
-        storage_unreachable(settings.database_url, exc)
-    except Exception as exc:  # a broker or outbox that cannot be opened: still one line
-        if type(exc).__module__.split(".")[0] in ("kombu", "celery", "redis", "alembic"):
+        return api.open_flowdeck(settings, mode)  # type: ignore[arg-type]
+    except Exception as exc:  # a database, broker or outbox that cannot be opened: one line
+        if api.is_backend_error(exc):
             storage_unreachable(settings.database_url, exc)
         raise
+
+
+def resolve_run(service: Flowdeck, run_id: str) -> WorkflowExecution:
+    """The recorded run ``run_id`` (or the one whose id starts with it); exit 2 when there is none."""
+    from engine.api import AmbiguousRunId, UnknownRun, find_recorded_run
+
+    try:
+        return find_recorded_run(service, run_id)
+    except AmbiguousRunId as exc:
+        fail(str(exc), EXIT_BAD_INPUT)
+    except UnknownRun:
+        fail(f"no run with id {run_id!r} (see `flowdeck runs`)", EXIT_BAD_INPUT)

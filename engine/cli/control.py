@@ -1,11 +1,11 @@
 """Operator control from the shell: ``watch``, ``terminate``, ``pause``, ``resume`` and ``replay``.
 
-Every command reaches the run wherever it executes, through :class:`engine.service.Flowdeck`.
+Every command reaches the run wherever it executes, through the facade (``engine.api.Flowdeck``).
 Those that end with a run print, with ``--json``, the object ``flowdeck run --json``
 prints for it.  Exit codes: those of ``flowdeck run`` for the run the command ended
-with (0 succeeded / partial-succeeded / paused, 1 failed, 3 terminated); 2 for an
-unknown run, a run that already ended, or bad options; 4 when the database cannot be
-opened; 1 when a wait timed out.
+with (0 succeeded / partial-succeeded / paused, 1 failed, 3 terminated, 5 interrupted);
+2 for an unknown run, a run that already ended, or bad options; 4 when the database
+cannot be opened; 1 when a wait timed out.
 """
 
 from __future__ import annotations
@@ -16,12 +16,13 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
+from engine.api import NodeStatus, RunStatus
 from engine.cli import app
-from engine.cli.output import EXIT_BAD_INPUT, EXIT_FAILED, RUN_EXIT_CODES, esc, fail, out_console
+from engine.cli.output import EXIT_BAD_INPUT, EXIT_FAILED, esc, fail, out_console, run_exit_code
+from engine.cli.theme import status_style
 
 if TYPE_CHECKING:
-    from engine.lifecycle.records import WorkflowExecution
-    from engine.service import Flowdeck
+    from engine.api import Flowdeck, WorkflowExecution
 
 T = TypeVar("T")
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the run as `flowdeck run --json` does")]
@@ -34,25 +35,8 @@ def _service() -> Flowdeck:
     return open_flowdeck(load_settings())
 
 
-def _resolve(service: Flowdeck, run_id: str) -> WorkflowExecution:
-    """The recorded run ``run_id`` (or the one whose id starts with it); exit 2 when there is none."""
-    from engine.service import UnknownRun
-
-    try:
-        return service.get_run(run_id)
-    except UnknownRun:
-        pass
-    finder = getattr(service.repositories.executions, "find_run_ids", None)
-    matches = finder(run_id, limit=5) if finder is not None else []
-    if len(matches) == 1:
-        return service.get_run(matches[0])
-    if matches:
-        fail(f"run id {run_id!r} is ambiguous: {', '.join(matches)}", EXIT_BAD_INPUT)
-    fail(f"no run with id {run_id!r} (see `flowdeck runs`)", EXIT_BAD_INPUT)
-
-
 def _control_errors() -> tuple[type[BaseException], ...]:
-    from engine.service import RunAlreadyEnded, UnknownRun
+    from engine.api import RunAlreadyEnded, UnknownRun
 
     return (RunAlreadyEnded, UnknownRun)
 
@@ -60,9 +44,11 @@ def _control_errors() -> tuple[type[BaseException], ...]:
 @contextlib.contextmanager
 def _session(run_id: str) -> Iterator[tuple[Flowdeck, WorkflowExecution]]:
     """The facade and the run ``run_id`` names (exit 2 when there is none); the facade closed after."""
+    from engine.cli.context import resolve_run
+
     service = _service()
     try:
-        yield service, _resolve(service, run_id)
+        yield service, resolve_run(service, run_id)
     finally:
         service.close()
 
@@ -98,15 +84,16 @@ def watch_command(
     ] = None,
 ) -> None:
     """Follow RUN_ID live until it ends (the progress `flowdeck run` shows), then its summary."""
+    from engine.api import UnknownRun
+    from engine.cli.context import resolve_run
     from engine.cli.output import err_console
     from engine.cli.progress import ProgressView
     from engine.cli.record_events import record_events
     from engine.cli.session import follow_events
-    from engine.service import UnknownRun
 
     service = _service()
     try:
-        run = _resolve(service, run_id)
+        run = resolve_run(service, run_id)
         try:
             events = service.watch(run.id, timeout)
         except UnknownRun:  # owned by another local process (or ended): follow its records
@@ -155,13 +142,14 @@ def terminate_command(
             code = _print_record(service, final, as_json=True)
         else:
             nodes = service.node_executions(run.id)
-            cancelled = sum(1 for n in nodes if n.status == "terminated")
-            running = sum(1 for n in nodes if n.status == "running")
+            cancelled = sum(1 for n in nodes if n.status == NodeStatus.TERMINATED)
+            running = sum(1 for n in nodes if n.status == NodeStatus.RUNNING)
+            style = status_style(final.status, "bold")
             out_console().print(
-                f"run {esc(final.id)} ended [bold]{esc(final.status)}[/]: {esc(final.error or '-')};"
+                f"run {esc(final.id)} ended [{style}]{esc(final.status)}[/]: {esc(final.error or '-')};"
                 f" {cancelled} node(s) cancelled, {running} left running"
             )
-            code = RUN_EXIT_CODES.get(final.status, 1)
+            code = run_exit_code(final.status)
     raise typer.Exit(code)
 
 
@@ -179,15 +167,15 @@ def pause_command(
         status = run.status
         while time.monotonic() < deadline:
             status = service.get_run(run.id).status
-            if status != "running":
+            if status != RunStatus.RUNNING:
                 break
             time.sleep(0.1)
-    if status == "paused":
-        out_console().print(f"run {esc(run.id)} is [yellow]paused[/]")
+    if status == RunStatus.PAUSED:
+        out_console().print(f"run {esc(run.id)} is [{status_style(status)}]{status}[/]")
         raise typer.Exit(0)
-    if status == "running":
+    if status == RunStatus.RUNNING:
         fail(f"run {run.id} was asked to pause but is still running after {wait:g} s", EXIT_FAILED)
-    fail(f"run {run.id} ended {status} instead of pausing", RUN_EXIT_CODES.get(status, 1) or EXIT_FAILED)
+    fail(f"run {run.id} ended {status} instead of pausing", run_exit_code(status) or EXIT_FAILED)
 
 
 @app.command("resume")

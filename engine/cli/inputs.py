@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from engine.cli.output import bad_input
 
 if TYPE_CHECKING:
-    from engine.graph import Workflow
+    from engine.api import Workflow
 
 
 class _NonFinite(ValueError):
@@ -116,8 +116,7 @@ def load_mock_file(path: Path | None) -> dict[str, dict[str, Any]] | None:
         return None
     import yaml
 
-    from engine.errors import FlowdeckError
-    from engine.scheduler.mocks import load_mocks
+    from engine.api import FlowdeckError, load_mocks
 
     text = _read_text(path, "mock")
     try:

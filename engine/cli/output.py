@@ -4,8 +4,8 @@ Every text a user or a workflow provides (node titles, workflow names, error
 messages, hints) goes through :func:`esc` or a :class:`rich.text.Text`, never
 straight into rich markup: ``Raise [/x]`` is a title, not a closing tag.
 
-This module imports nothing heavy (no SQLAlchemy, no engine core) so that
-``flowdeck --help`` stays fast.
+This module imports nothing heavy (no SQLAlchemy, no engine core: ``engine.api``
+loads its names on first use) so that ``flowdeck --help`` stays fast.
 """
 
 from __future__ import annotations
@@ -18,12 +18,27 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-if TYPE_CHECKING:
-    from engine.lifecycle.records import NodeExecution, WorkflowExecution
+from engine.api import NodeStatus, RunStatus
 
-#: exit codes shared by every command
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_TERMINATED, EXIT_STORAGE = 0, 1, 2, 3, 4
-RUN_EXIT_CODES = {"succeeded": 0, "partial-succeeded": 0, "failed": 1, "terminated": 3, "paused": 0}
+if TYPE_CHECKING:
+    from engine.api import NodeExecution, WorkflowExecution
+
+#: exit codes shared by every command (the README's table)
+EXIT_FAILED, EXIT_BAD_INPUT, EXIT_TERMINATED, EXIT_STORAGE, EXIT_INTERRUPTED = 1, 2, 3, 4, 5
+#: the exit code of a command that ends with a run in this status (a run still going: 1)
+RUN_EXIT_CODES: dict[str, int] = {
+    RunStatus.SUCCEEDED: 0,
+    RunStatus.PARTIAL_SUCCEEDED: 0,
+    RunStatus.PAUSED: 0,
+    RunStatus.FAILED: EXIT_FAILED,
+    RunStatus.TERMINATED: EXIT_TERMINATED,
+    RunStatus.INTERRUPTED: EXIT_INTERRUPTED,
+}
+
+
+def run_exit_code(status: str) -> int:
+    """The exit code for a run that ended (or holds) in ``status``; 1 for one still queued or running."""
+    return RUN_EXIT_CODES.get(status, EXIT_FAILED)
 
 
 def esc(text: object) -> str:
@@ -84,7 +99,7 @@ def one_line(exc: BaseException) -> str:
 
 def storage_unreachable(url: str, exc: BaseException) -> NoReturn:
     """The database cannot be opened: one line naming the (masked) URL, exit code 4."""
-    from engine.settings import mask_url
+    from engine.api import mask_url
 
     text = one_line(exc)
     password = _password(url)
@@ -147,7 +162,7 @@ def run_json(
                     "node_id": node_id,
                     "title": title,
                     "type": node_type,
-                    "status": "skipped",
+                    "status": NodeStatus.SKIPPED,
                     "retry_count": 0,
                     "elapsed_time": 0.0,
                 }

@@ -18,10 +18,10 @@ from typing import IO, TYPE_CHECKING, Any
 from rich.console import Console
 
 from engine.cli.output import esc, node_elapsed
-from engine.cli.theme import STATUS_STYLE
+from engine.cli.theme import status_style
 
 if TYPE_CHECKING:
-    from engine.events import EngineEvent
+    from engine.api import EngineEvent
 
 STREAM_MARK = "│ "
 
@@ -100,7 +100,7 @@ class ProgressView:
 
     def _ended_line(self, event: Any, title: str) -> str:
         status = event.name.removeprefix("node_")
-        style = STATUS_STYLE.get(status, "white")
+        style = status_style(status)
         error = getattr(event, "error", "") or getattr(event, "reason", "")
         tail = f": {esc(error)}" if error else ""
         took = node_elapsed(event.started_at, event.elapsed_time) * 1000

@@ -14,37 +14,35 @@ import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from engine.lifecycle.statuses import TERMINAL_RUN_STATUSES
+from engine.api import NODE_TERMINAL, RUN_TERMINAL, NodeStatus
 
 if TYPE_CHECKING:
-    from engine.events import EngineEvent
-    from engine.lifecycle.records import NodeExecution
-    from engine.service import Flowdeck
+    from engine.api import EngineEvent, Flowdeck, NodeExecution
 
 POLL_S = 0.2
 
 
 def _ended_event(n: NodeExecution, base: dict[str, Any]) -> EngineEvent | None:
-    from engine import events as ev
+    from engine import api
 
     ended = {**base, "started_at": n.created_at, "elapsed_time": n.elapsed_time or 0.0}
     ended["retry_count"] = n.retry_count
-    if "reused_from" in n.metadata:
-        return ev.NodeReusedEvent(**ended, reused_from=str(n.metadata["reused_from"]))
-    if n.status == "succeeded":
-        return ev.NodeSucceededEvent(**ended)
-    if n.status == "failed":
-        return ev.NodeFailedEvent(**ended, error=n.error or "")
-    if n.status == "exception":
-        return ev.NodeExceptionEvent(**ended, error=n.error or "")
-    if n.status == "terminated":
-        return ev.NodeTerminatedEvent(**ended, reason=n.error or "")
+    if "reused_from" in n.metadata or n.status == NodeStatus.REUSED:
+        return api.NodeReusedEvent(**ended, reused_from=str(n.metadata.get("reused_from", "")))
+    if n.status == NodeStatus.SUCCEEDED:
+        return api.NodeSucceededEvent(**ended)
+    if n.status == NodeStatus.FAILED:
+        return api.NodeFailedEvent(**ended, error=n.error or "")
+    if n.status == NodeStatus.EXCEPTION:
+        return api.NodeExceptionEvent(**ended, error=n.error or "")
+    if n.status == NodeStatus.TERMINATED:
+        return api.NodeTerminatedEvent(**ended, reason=n.error or "")
     return None
 
 
 def node_changes(run_id: str, nodes: list[NodeExecution], seen: dict[str, str]) -> Iterator[EngineEvent]:
     """Events for the node records whose status changed since ``seen`` (updated in place)."""
-    from engine import events as ev
+    from engine import api
 
     for n in nodes:
         before = seen.get(n.id)
@@ -52,8 +50,8 @@ def node_changes(run_id: str, nodes: list[NodeExecution], seen: dict[str, str]) 
             continue
         seen[n.id] = n.status
         now = time.time()
-        if n.status == "skipped":
-            yield ev.NodeSkippedEvent(
+        if n.status == NodeStatus.SKIPPED:
+            yield api.NodeSkippedEvent(
                 run_id=run_id, seq=0, at=now, node_id=n.node_id, node_type=n.node_type, title=n.title
             )
             continue
@@ -66,9 +64,10 @@ def node_changes(run_id: str, nodes: list[NodeExecution], seen: dict[str, str]) 
             "node_type": n.node_type,
             "title": n.title,
         }
-        if before is None and "reused_from" not in n.metadata:
-            yield ev.NodeStartedEvent(**base)
-        if n.status != "running":
+        reused = "reused_from" in n.metadata or n.status == NodeStatus.REUSED
+        if before is None and not reused:
+            yield api.NodeStartedEvent(**base)
+        if n.status in NODE_TERMINAL:
             ended = _ended_event(n, base)
             if ended is not None:
                 yield ended
@@ -81,7 +80,7 @@ def record_events(service: Flowdeck, run_id: str, timeout: float | None = None) 
     while True:
         run = service.get_run(run_id)
         yield from node_changes(run_id, service.node_executions(run_id), seen)
-        if run.status in TERMINAL_RUN_STATUSES:
+        if run.status in RUN_TERMINAL:
             return
         if deadline is not None and time.monotonic() >= deadline:
             raise TimeoutError(f"run {run_id} did not end within {timeout} s (it is {run.status})")

@@ -1,6 +1,6 @@
 """``flowdeck runs``, ``flowdeck show RUN_ID`` and ``flowdeck db upgrade``.
 
-The database URL comes from :class:`engine.settings.Settings` and is only ever
+The database URL comes from the settings (``engine.api.Settings``) and is only ever
 printed masked.  An unknown or ambiguous run id exits with code 2, a database
 that cannot be opened with code 4.  Names, titles and errors are the user's
 text: they are printed as :class:`rich.text.Text`, never as markup.
@@ -24,12 +24,10 @@ from engine.cli.output import (
     record_elapsed,
     storage_unreachable,
 )
-from engine.cli.theme import STATUS_STYLE
+from engine.cli.theme import status_style
 
 if TYPE_CHECKING:
-    from engine.lifecycle.records import NodeExecution, WorkflowExecution
-    from engine.persistence.protocols import RunPage, RunQuery
-    from engine.persistence.sql import SqlRunStore
+    from engine.api import NodeExecution, RecordReader, RunPage, RunQuery, WorkflowExecution
 
 db_app = typer.Typer(help="Manage the run-record database.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -46,7 +44,7 @@ def _secs(value: float | None) -> str:
 
 
 def _status(status: str) -> Text:
-    return Text(status, style=STATUS_STYLE.get(status, ""))
+    return Text(status, style=status_style(status, ""))
 
 
 def _table(title: str, columns: list[tuple[str, str]]) -> Table:
@@ -58,12 +56,12 @@ def _table(title: str, columns: list[tuple[str, str]]) -> Table:
 
 
 def _list_sqlite_fast(url: str, query: RunQuery, by_name: RunQuery | None) -> RunPage | None:
-    """The page from a SQLite file without SQLAlchemy (engine/persistence/sqlite_listing.py)."""
-    from engine.persistence.sqlite_listing import list_runs
+    """The page from a SQLite file without SQLAlchemy (``engine.api.list_runs_quick``)."""
+    from engine.api import list_runs_quick
 
-    result = list_runs(url, query)
+    result = list_runs_quick(url, query)
     if result is not None and by_name is not None and result.total == 0:  # not an id: try it as a name
-        result = list_runs(url, by_name)
+        result = list_runs_quick(url, by_name)
     return result
 
 
@@ -77,12 +75,11 @@ def runs_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """List recorded runs, newest first."""
+    from engine.api import RunQuery, RunStatus
     from engine.cli.context import load_settings, open_store, read
-    from engine.lifecycle.statuses import RunStatus
-    from engine.persistence.protocols import RunQuery
 
-    if status is not None and status not in RunStatus.ALL:
-        raise typer.BadParameter(f"must be one of {', '.join(sorted(RunStatus.ALL))}", param_hint="--status")
+    if status is not None and status not in set(RunStatus):
+        raise typer.BadParameter(f"must be one of {', '.join(RunStatus)}", param_hint="--status")
     settings = load_settings()
     query = RunQuery(status=status, workflow_id=workflow, text=search, limit=limit, page=page)
     by_name = RunQuery(status=status, workflow_name=workflow, text=search, limit=limit, page=page)
@@ -141,21 +138,17 @@ def _run_json(run: WorkflowExecution) -> dict[str, Any]:
     return data
 
 
-def resolve_run_id(store: SqlRunStore, url: str, run_id: str) -> WorkflowExecution:
+def resolve_run_id(store: RecordReader, url: str, run_id: str) -> WorkflowExecution:
     """The run with id ``run_id`` or the one run whose id starts with it; exit 2 otherwise."""
+    from engine.api import AmbiguousRunId, UnknownRun, find_run
     from engine.cli.context import read
 
-    run = read(store, url, lambda s: s.get_run(run_id))
-    if run is not None:
-        return run
-    matches = read(store, url, lambda s: s.find_run_ids(run_id, limit=5))
-    if len(matches) == 1:
-        found = read(store, url, lambda s: s.get_run(matches[0]))
-        if found is not None:
-            return found
-    if matches:
-        fail(f"run id {run_id!r} is ambiguous: {', '.join(matches)}", EXIT_BAD_INPUT)
-    fail(f"no run with id {run_id!r} (see `flowdeck runs`)", EXIT_BAD_INPUT)
+    try:
+        return read(store, url, lambda s: find_run(s, run_id))
+    except AmbiguousRunId as exc:
+        fail(str(exc), EXIT_BAD_INPUT)
+    except UnknownRun:
+        fail(f"no run with id {run_id!r} (see `flowdeck runs`)", EXIT_BAD_INPUT)
 
 
 @app.command("show")
@@ -215,6 +208,8 @@ def _short_json(value: Any, limit: int = 300) -> str:
 
 def node_table(nodes: list[NodeExecution]) -> Table:
     """Every node record; a skipped node shows ``-`` for what it never had (attempts, timings)."""
+    from engine.api import NodeStatus
+
     table = _table(
         f"Node executions ({len(nodes)})",
         [
@@ -230,7 +225,7 @@ def node_table(nodes: list[NodeExecution]) -> Table:
         ],
     )
     for n in nodes:
-        skipped = n.status == "skipped"
+        skipped = n.status == NodeStatus.SKIPPED
         attempts = "\n".join(
             f"{a.index + 1}. {a.status} {_secs(a.elapsed_time)}" + (f": {a.error}" if a.error else "")
             for a in n.attempts
@@ -255,20 +250,12 @@ def node_table(nodes: list[NodeExecution]) -> Table:
 @db_app.command("upgrade")
 def db_upgrade_command() -> None:
     """Create or migrate the run-record database to the latest schema."""
-    from sqlalchemy.exc import SQLAlchemyError
-
+    from engine.api import mask_url, storage_errors, upgrade_record_database
     from engine.cli.context import load_settings
-    from engine.persistence.sql.database import create_engine_for, current_revision, upgrade_database
-    from engine.settings import mask_url
 
     url = load_settings().database_url
     try:
-        upgrade_database(url)
-        engine = create_engine_for(url)
-        try:
-            revision = current_revision(engine)
-        finally:
-            engine.dispose()
-    except (SQLAlchemyError, OSError) as exc:
+        revision = upgrade_record_database(url)
+    except storage_errors() as exc:
         storage_unreachable(url, exc)
     out_console().print(Text(f"database {mask_url(url)} is at revision {revision}"))

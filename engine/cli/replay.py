@@ -25,8 +25,7 @@ from engine.cli.inputs import load_mock_file, parse_json_object
 from engine.cli.output import EXIT_BAD_INPUT, bad_input, dumps, esc, fail, out_console
 
 if TYPE_CHECKING:
-    from engine.lifecycle.records import WorkflowExecution
-    from engine.replay import ReplayPlan
+    from engine.api import ReplayPlan, WorkflowExecution
 
 DETACH_ANNOUNCE_S = 60.0
 
@@ -49,10 +48,9 @@ def replay_command(
     announce: Annotated[bool, typer.Option("--announce-run-id", hidden=True)] = False,
 ) -> None:
     """Replay RUN_ID (a whole rerun unless --from-failure), linked to it as replay_of."""
-    from engine.cli.context import load_settings, open_flowdeck
-    from engine.cli.control import _resolve
+    from engine.api import FlowdeckError
+    from engine.cli.context import load_settings, open_flowdeck, resolve_run
     from engine.cli.session import follow_to_end
-    from engine.errors import FlowdeckError
 
     mode = "from-failure" if from_failure else "rerun"
     edited = parse_json_object(inputs) if inputs is not None else None
@@ -61,7 +59,7 @@ def replay_command(
         raise bad_input("--detach and --plan: a plan starts nothing, there is nothing to detach")
     service = open_flowdeck(load_settings())
     try:
-        original = _resolve(service, run_id)
+        original = resolve_run(service, run_id)
         if plan:
             try:
                 shown = service.replay_plan(original.id, mode)  # type: ignore[arg-type]
@@ -108,6 +106,8 @@ def _announce_and_go_quiet(run_id: str) -> None:
 
 
 def _detach(argv: list[str], *, as_json: bool) -> None:
+    from engine.api import RunStatus
+
     child = subprocess.Popen(
         argv,
         stdin=subprocess.DEVNULL,
@@ -128,7 +128,7 @@ def _detach(argv: list[str], *, as_json: bool) -> None:
         fail(error[-1] if error else f"the background replay exited with code {child.returncode}")
     new_id = line.strip()
     if as_json:
-        typer.echo(dumps({"run_id": new_id, "status": "running", "pid": child.pid}))
+        typer.echo(dumps({"run_id": new_id, "status": RunStatus.RUNNING, "pid": child.pid}))
     else:
         out_console().print(
             f"replay {esc(new_id)} started in the background (pid {child.pid});"
@@ -150,6 +150,9 @@ def _read_line(child: subprocess.Popen[str]) -> str:
 def _print_plan(
     original: WorkflowExecution, plan: ReplayPlan, titles: dict[str, str], *, as_json: bool
 ) -> None:
+    from engine.api import NodeStatus
+    from engine.cli.theme import status_style
+
     if as_json:
         typer.echo(
             dumps(
@@ -168,8 +171,9 @@ def _print_plan(
     table = Table(title=Text(f"replay plan for {original.id} ({plan.mode})"))
     table.add_column("node", overflow="fold")
     table.add_column("action")
+    reused = Text(NodeStatus.REUSED, style=status_style(NodeStatus.REUSED))
     for node_id in plan.reused:
-        table.add_row(Text(_label(node_id, titles)), Text("reused", style="cyan"))
+        table.add_row(Text(_label(node_id, titles)), reused.copy())
     for node_id in plan.rerun:
         table.add_row(Text(_label(node_id, titles)), Text("runs", style="bold"))
     out.print(table)

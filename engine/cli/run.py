@@ -1,7 +1,7 @@
 """``flowdeck run``: run a workflow with live progress, a summary, or one JSON object.
 
 Exit codes: 0 succeeded or partial-succeeded, 1 failed, 2 bad input, 3 terminated,
-4 the run database cannot be opened.
+4 the run database cannot be opened, 5 interrupted (its owner stopped reporting).
 """
 
 from __future__ import annotations
@@ -39,10 +39,9 @@ def run_command(
     on_worker: Annotated[bool, typer.Option("--on-worker", help=WHERE_HELP)] = False,
 ) -> None:
     """Run WORKFLOW (embedded, or on a worker with --on-worker) and persist its records."""
+    from engine.api import CLI_TRIGGER, FlowdeckError, load_workflow
     from engine.cli.context import load_settings, open_flowdeck
     from engine.cli.session import follow_to_end
-    from engine.dsl import load_workflow
-    from engine.errors import FlowdeckError
 
     run_inputs = parse_json_object(inputs)
     system = parse_system(sys_values or [])
@@ -60,9 +59,9 @@ def run_command(
     if max_wall is not None:
         options["max_wall_time_s"] = max_wall
     if on_worker:
-        options["where"] = "worker"  # the worker's records say triggered_from "remote-run" (owner lookup)
+        options["where"] = "worker"  # the worker's records say it triggered them (REMOTE_TRIGGER)
     else:
-        options["triggered_from"] = "cli"
+        options["triggered_from"] = CLI_TRIGGER
     service = open_flowdeck(settings, persistence)
     try:
         try:

@@ -13,14 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from engine.cli.output import RUN_EXIT_CODES, dumps, err_console, out_console, run_json, warn
+from engine.cli.output import dumps, err_console, out_console, run_exit_code, run_json, warn
 from engine.cli.progress import ProgressView
 
 if TYPE_CHECKING:
-    from engine.events import EngineEvent
-    from engine.graph import Workflow
-    from engine.run import RunResult
-    from engine.service import Flowdeck
+    from engine.api import EngineEvent, Flowdeck, RunResult, Workflow
 
 TERMINATE_WAIT_S = 30.0
 RECORDS_WAIT_S = 30.0
@@ -85,4 +82,4 @@ def print_result(data: dict[str, Any], *, as_json: bool) -> int:
         except Exception as exc:
             warn(f"cannot print the summary ({type(exc).__name__}: {exc}); the run as JSON:")
             typer.echo(dumps(data))
-    return RUN_EXIT_CODES.get(str(data["status"]), 1)
+    return run_exit_code(str(data["status"]))

@@ -13,7 +13,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from engine.cli.theme import STATUS_STYLE
+from engine.api import NodeStatus
+from engine.cli.theme import status_style
 
 
 def print_summary(console: Console, data: dict[str, Any]) -> None:
@@ -23,17 +24,17 @@ def print_summary(console: Console, data: dict[str, Any]) -> None:
         table.add_column(column, overflow="fold")
     for n in data["nodes"]:
         status = n["status"]
-        skipped = status == "skipped"
+        skipped = status == NodeStatus.SKIPPED
         table.add_row(
             Text(n["title"] or n["node_id"]),
             Text(n["type"]),
-            Text(status, style=STATUS_STYLE.get(status, "white")),
+            Text(status, style=status_style(status)),
             "-" if skipped else str(n["retry_count"]),
             "-" if skipped else f"{n['elapsed_time'] * 1000:.1f}",
         )
     console.print(table)
     status = data["status"]
-    line = Text(status, style=STATUS_STYLE.get(status, "white"))
+    line = Text(status, style=status_style(status))
     elapsed = data.get("elapsed_time") or 0.0
     line.append(f" in {elapsed:.3f} s, {data['total_steps']} steps, {data['total_tokens']} tokens")
     console.print(line)

@@ -5,12 +5,8 @@ from __future__ import annotations
 
 import typer
 
+from engine.api import RUN_QUEUE, STORAGE_QUEUE
 from engine.cli import app
-
-#: engine.persistence.celery.app.STORAGE_QUEUE and engine.remote.tasks.RUN_QUEUE, not imported
-#: here: Celery is slow to load
-STORAGE_QUEUE = "workflow_storage"
-RUN_QUEUE = "workflow_runs"
 
 
 @app.command()
@@ -23,31 +19,11 @@ def worker(
     pool: str = typer.Option("prefork", "--pool", "-P", help="prefork, solo or threads."),
 ) -> None:
     """Execute runs sent to workers and store run records in the configured database."""
-    from engine.persistence.celery.app import celery_app_from_settings
-    from engine.persistence.sql.database import upgrade_database
-    from engine.remote.tasks import register_run_tasks
-    from engine.settings import Settings, mask_url
+    from engine.api import Settings, mask_url, run_worker
 
     settings = Settings()
-    upgrade_database(settings.database_url)
-    celery_app = celery_app_from_settings(settings)
-    register_run_tasks(celery_app, settings)  # run_workflow, and the sweep for orphaned runs
     typer.echo(
         f"flowdeck worker: broker {mask_url(settings.celery.broker_url)}, "
         f"database {mask_url(settings.database_url)}, queues {queues}"
     )
-    celery_app.worker_main(
-        [
-            "worker",
-            "-Q",
-            queues,
-            "-c",
-            str(concurrency),
-            "-l",
-            loglevel,
-            "-P",
-            pool,
-            "--without-gossip",
-            "--without-mingle",
-        ]
-    )
+    run_worker(settings, queues=queues, concurrency=concurrency, loglevel=loglevel, pool=pool)
