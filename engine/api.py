@@ -76,6 +76,7 @@ _EXPORTS: dict[str, str] = {
     "is_backend_error": "engine.record_reader",
     # setting up: the record database, a facade, a worker; what a workflow needs
     "open_flowdeck": "engine.admin",
+    "PERSISTENCE_CHOICES": "engine.admin",
     "upgrade_record_database": "engine.admin",
     "run_worker": "engine.admin",
     "RUN_QUEUE": "engine.queues",
@@ -120,7 +121,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # for type checkers and editors: the same names, eagerly
-    from engine.admin import open_flowdeck, run_worker, upgrade_record_database
+    from engine.admin import PERSISTENCE_CHOICES, open_flowdeck, run_worker, upgrade_record_database
     from engine.dsl import load_workflow
     from engine.errors import DslError, FlowdeckError
     from engine.events import (
