@@ -28,7 +28,6 @@ from engine.variables.value_types import check_declared_value
 
 SUPPORTED_MODES = frozenset({"workflow", "advanced-chat"})
 ENV_TYPES = frozenset({"string", "number", "secret"})
-KNOWN_VERSIONS = ("0.1", "0.2", "0.3", "0.4", "0.5", "0.6")
 DEFAULT_VERSION = "0.1.0"
 
 
