@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QSizePolicy, QToolBar, QToolButton, QWidget
 
+from desktop_app.states import RUN_CONTROLLABLE, RUN_FROM_FAILURE, RUN_REPLAYABLE
+from engine.api import RunStatus
+
 
 @dataclass(slots=True)
 class ConsoleActions:
@@ -25,16 +28,16 @@ class ConsoleActions:
     search: QAction
     toggle_theme: QAction
 
-    def update_for(self, status: str | None, *, in_process: bool) -> None:
+    def update_for(self, status: str | None) -> None:
         """Enable what makes sense for the selected run's status (None: no run selected)."""
-        active = status in ("running", "paused")
+        active = status in RUN_CONTROLLABLE
         self.terminate.setEnabled(active)
         self.pause.setEnabled(active)
-        self.pause.setText("Resume" if status == "paused" else "Pause")
-        final = status in ("succeeded", "partial-succeeded", "failed", "terminated")
+        self.pause.setText("Resume" if status == RunStatus.PAUSED else "Pause")
+        final = status in RUN_REPLAYABLE  # interrupted included: its owner is gone, it can run again
         self.rerun.setEnabled(final)
         self.rerun_inputs.setEnabled(final)
-        self.from_failure.setEnabled(status in ("failed", "terminated", "partial-succeeded"))
+        self.from_failure.setEnabled(status in RUN_FROM_FAILURE)
         self.replay_menu.menuAction().setEnabled(final)
 
 
@@ -109,5 +112,5 @@ def build_actions(window: QWidget) -> tuple[ConsoleActions, QToolBar]:
         search=search,
         toggle_theme=toggle_theme,
     )
-    acts.update_for(None, in_process=False)
+    acts.update_for(None)
     return acts, bar

@@ -18,8 +18,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop_app import style
 from desktop_app.preflight import display_problem
-from engine.service import Flowdeck
-from engine.settings import Settings
+from engine.api import Flowdeck, Settings
 
 RESOURCES = Path(__file__).resolve().parents[1] / "resources"
 SAMPLE = RESOURCES / "workflows" / "nightly_report.yml"

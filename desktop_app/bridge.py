@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
-from engine.events import EngineEvent
+from engine.api import EngineEvent
 
 FRAME_MS = 30  # a precise timer: ~30 frames a second even when frames take a few ms
 

@@ -3,7 +3,9 @@
 - A run of this process: its handle's history first, then the bridge's live batches
   (the cycle manager inside :class:`RunState` ignores events it has already seen).
 - A run on a Celery worker: its records first, then its Redis Stream (``Flowdeck.watch``,
-  on a thread that only hands events to the bridge), so it is as live as a local one.
+  on a thread that only hands events to the bridge's thread-safe queue and sets its own
+  flags), so it is as live as a local one.  The GUI thread alone owns the table of
+  streams: it starts them, asks them to stop and forgets those that ended.
 - Any other run (another ``flowdeck run`` on the same database, a finished run): its
   records, re-read off the GUI thread every ``poll_ms`` until the run is final.
 
@@ -17,21 +19,38 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from desktop_app.run_state import RunState
+from desktop_app.states import run_final
 from desktop_app.tasks import TaskRunner
-from engine.events import EngineEvent
-from engine.graph import Workflow
-from engine.lifecycle.records import NodeExecution, WorkflowExecution
-from engine.run import RunHandle
-from engine.service import Flowdeck, UnknownRun
-
-REMOTE_TRIGGER = "remote-run"  # engine.remote.service_support.REMOTE_TRIGGER (not imported: Redis, Celery)
+from engine.api import (
+    REMOTE_TRIGGER,
+    EngineEvent,
+    Flowdeck,
+    NodeExecution,
+    RunHandle,
+    UnknownRun,
+    Workflow,
+    WorkflowExecution,
+)
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class _Stream:
+    """One watch thread's flags: the GUI thread sets ``stop``, the thread sets ``ended``."""
+
+    stop: threading.Event = field(default_factory=threading.Event)
+    ended: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def alive(self) -> bool:
+        return not self.stop.is_set() and not self.ended.is_set()
 
 
 class RunFollower(QObject):
@@ -52,7 +71,8 @@ class RunFollower(QObject):
         self._flowdeck = flowdeck
         self._tasks = tasks
         self._listener = listener  # the bridge's: where a watched stream's events go
-        self._streams: dict[str, threading.Event] = {}  # run id -> stop flag of its stream thread
+        # run id -> its stream thread's flags; read and written by the GUI thread only
+        self._streams: dict[str, _Stream] = {}
         self.state: RunState | None = None
         self._live = False  # fed by the bridge
         self._timer = QTimer(self)
@@ -72,9 +92,10 @@ class RunFollower(QObject):
         """Show ``run_id`` (``""``: nothing)."""
         self._timer.stop()
         self._live = False
-        for other, flag in list(self._streams.items()):
+        for other, stream in self._streams.items():
             if other != run_id:
-                flag.set()  # its thread ends at its next event
+                stream.stop.set()  # its thread ends at its next event
+        self._forget_ended()
         self.state = RunState(run_id) if run_id else None
         if not run_id:
             self.changed.emit("", [])
@@ -137,14 +158,14 @@ class RunFollower(QObject):
         first = state.workflow is None
         if workflow is not None:
             state.workflow = workflow
-        if not run.is_final and run.triggered_from == REMOTE_TRIGGER:
+        if not run_final(run) and run.triggered_from == REMOTE_TRIGGER:
             self._watch_stream(run_id)
         changed = state.apply_records(run, records)
         if first and state.workflow is not None:
             self.loaded.emit(run_id)
             changed = set(state.nodes)
         self.changed.emit(run_id, sorted(changed))
-        if run.is_final:
+        if run_final(run):
             self._timer.stop()
         elif not self._timer.isActive():
             self._timer.start()
@@ -163,25 +184,38 @@ class RunFollower(QObject):
 
     def _watch_stream(self, run_id: str) -> None:
         """Follow a worker's run through its event stream (records keep being polled until it flows)."""
-        if self._listener is None or run_id in self._streams:
+        self._forget_ended()
+        known = self._streams.get(run_id)
+        if self._listener is None or (known is not None and known.alive):
             return
-        stop = self._streams[run_id] = threading.Event()
+        # a stream asked to stop (another run was selected meanwhile) or ended: a new one
+        stream = self._streams[run_id] = _Stream()
         flowdeck, listener = self._flowdeck, self._listener
 
-        def follow() -> None:
+        def follow() -> None:  # on the watch thread: touches only the listener and its own flags
             try:
                 for event in flowdeck.watch(run_id):
-                    if stop.is_set():
+                    if stream.stop.is_set():
                         return
                     listener(event)
             except Exception as exc:  # no broker, an unknown stream: the records still tell
                 log.warning("events of run %s not followed: %s", run_id, exc)
             finally:
-                self._streams.pop(run_id, None)
+                stream.ended.set()
 
         threading.Thread(target=follow, name=f"flowdeck-watch-{run_id[:8]}", daemon=True).start()
 
+    def _forget_ended(self) -> None:
+        """Drop the streams whose thread has ended (GUI thread)."""
+        for run_id in [r for r, stream in self._streams.items() if stream.ended.is_set()]:
+            del self._streams[run_id]
+
+    def streaming(self, run_id: str) -> bool:
+        """A watch thread is following ``run_id``'s stream now."""
+        stream = self._streams.get(run_id)
+        return stream is not None and stream.alive
+
     def stop(self) -> None:
         self._timer.stop()
-        for flag in list(self._streams.values()):
-            flag.set()
+        for stream in self._streams.values():
+            stream.stop.set()

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from desktop_app import formatting as fmt
 from desktop_app import theme
 from desktop_app.run_state import display_state
-from engine.lifecycle.records import NodeExecution
+from engine.api import NodeExecution, NodeStatus, RunStatus
 
 
 def _mono() -> QFont:
@@ -133,7 +133,12 @@ class NodeInspector(QWidget):
 
     # ------------------------------------------------------------------ API
     def show_node(
-        self, title: str, node_type: str, records: Sequence[NodeExecution], *, run_status: str = "running"
+        self,
+        title: str,
+        node_type: str,
+        records: Sequence[NodeExecution],
+        *,
+        run_status: str = RunStatus.RUNNING,
     ) -> None:
         """Show a node's executions (newest last); no records: not run yet; no title: nothing selected."""
         self._records = list(records)
@@ -181,18 +186,18 @@ class NodeInspector(QWidget):
     def _fill(self, record: NodeExecution | None) -> None:
         facts = self._fact_labels
         if record is None:
-            state = "pending" if self.title.text() != "No node selected" else ""
+            state = NodeStatus.PENDING if self.title.text() != "No node selected" else ""
             for label in facts.values():
                 label.setText("—")
             if state:
                 facts["Status"].setText("not run (yet)")
-                self._set_pill("pending")
+                self._set_pill(NodeStatus.PENDING)
             self.error.hide()
             self.attempts.setRowCount(0)
             for view in (self.inputs, self.outputs, self.process_data):
                 view.setPlainText("")
             return
-        state = display_state(record, run_status=getattr(self, "_run_status", "running"))
+        state = display_state(record, run_status=self._run_status)
         self._set_pill(state)
         style = self._palette.state(state)
         facts["Status"].setText(style.label + (f" · from {record.metadata['reused_from'][:8]}"
@@ -216,7 +221,7 @@ class NodeInspector(QWidget):
             self.error.hide()
         self.attempts.setRowCount(len(record.attempts))
         for row, attempt in enumerate(record.attempts):
-            attempt_state = attempt.status if attempt.finished_at is not None else "running"
+            attempt_state = attempt.status if attempt.finished_at is not None else NodeStatus.RUNNING
             cells = [
                 str(attempt.index + 1),
                 self._palette.state(attempt_state).label,

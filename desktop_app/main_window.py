@@ -1,55 +1,56 @@
 """The console's main window: runs on the left, the selected run in the middle, the node on the right.
 
 It wires the components together and owns no engine logic: reads go through
-:class:`RunFollower` and the runs panel (off the GUI thread), actions through
-:class:`Operations`, engine events through :class:`EventBridge`.
+:class:`RunFollower` and the runs panel (off the GUI thread), the selected run reaches
+the views through :class:`RunPresenter`, actions go through :class:`Operations`, dialogs
+through :class:`DialogLauncher`, engine events through :class:`EventBridge`.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Slot
+from PySide6.QtCore import QSettings, Qt, Slot
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import (
-    QApplication,
-    QMainWindow,
-    QMessageBox,
-    QSplitter,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QSplitter, QVBoxLayout, QWidget
 
-from desktop_app import formatting as fmt
 from desktop_app import style
 from desktop_app.actions import build_actions
+from desktop_app.banners import health_banner, terminate_banner
 from desktop_app.bridge import EventBridge
 from desktop_app.canvas import GraphView
 from desktop_app.charts import ChartsPanel
-from desktop_app.dialogs.terminate_dialog import terminate_outcome
 from desktop_app.follower import RunFollower
+from desktop_app.formatting import short_id
 from desktop_app.inspector import NodeInspector
 from desktop_app.operations import Operations
 from desktop_app.run_header import RunHeader
+from desktop_app.run_presenter import RunPresenter
 from desktop_app.runs import RunsPanel
 from desktop_app.status_bar import ConsoleStatusBar
 from desktop_app.tasks import TaskRunner
-from desktop_app.window_dialogs import DialogsMixin
-from engine.events import EngineEvent, RunEndedEvent, RunPausedEvent, RunResumedEvent, RunStartedEvent
-from engine.graph import Workflow
-from engine.lifecycle.records import NodeExecution, WorkflowExecution
-from engine.service import Flowdeck
-from engine.settings import user_data_dir
+from desktop_app.window_dialogs import DialogLauncher
+from engine.api import (
+    EngineEvent,
+    Flowdeck,
+    NodeExecution,
+    RunEndedEvent,
+    RunPausedEvent,
+    RunResumedEvent,
+    RunStartedEvent,
+    RunStatus,
+    Workflow,
+    WorkflowExecution,
+    user_data_dir,
+)
 
 log = logging.getLogger(__name__)
-CHARTS_MS = 200  # charts follow a live run at most 5 times a second
-CHARTS_BUDGET = 8  # and wait 8x as long as their last redraw took (big runs: fewer redraws)
+_RUN_LEVEL = (RunStartedEvent, RunEndedEvent, RunPausedEvent, RunResumedEvent)
 
 
-class MainWindow(DialogsMixin, QMainWindow):
+class MainWindow(QMainWindow):
     def __init__(self, flowdeck: Flowdeck, *, dark: bool = False) -> None:
         super().__init__()
         self.flowdeck = flowdeck
@@ -67,14 +68,13 @@ class MainWindow(DialogsMixin, QMainWindow):
         self.header = RunHeader(dark=dark)
         self.status = ConsoleStatusBar(flowdeck, self.tasks, self.bridge.events_per_second, self, dark=dark)
         self.setStatusBar(self.status)
+        views = (self.canvas, self.charts, self.inspector, self.header, self.status)
+        self.presenter = RunPresenter(flowdeck, self.tasks, self.follower, views, self)
+        self.dialogs = DialogLauncher(self, self)
         self.actions_, toolbar = build_actions(self)
         self.addToolBar(toolbar)
-        self.selected_node = ""
         self.selected_run_ids: list[str] = []
         self.last_message: QMessageBox | None = None
-        self._charts_dirty = False
-        self._charts_next = 0.0
-        self._preview: Workflow | None = None
         self._layout()
         self._connect()
 
@@ -103,29 +103,29 @@ class MainWindow(DialogsMixin, QMainWindow):
         self.setCentralWidget(main)
 
     def _connect(self) -> None:
-        a = self.actions_
-        a.run.triggered.connect(self.open_run_dialog)
-        a.terminate.triggered.connect(self.open_terminate_dialog)
+        a, d = self.actions_, self.dialogs
+        a.run.triggered.connect(d.open_run_dialog)
+        a.terminate.triggered.connect(d.open_terminate_dialog)
         a.pause.triggered.connect(self.toggle_pause)
-        a.rerun.triggered.connect(lambda: self.open_replay_dialog("rerun"))
-        a.rerun_inputs.triggered.connect(lambda: self.open_replay_dialog("rerun-inputs"))
-        a.from_failure.triggered.connect(lambda: self.open_replay_dialog("from-failure"))
-        a.open_workflow.triggered.connect(self.choose_workflow_file)
-        a.settings.triggered.connect(self.open_settings)
+        a.rerun.triggered.connect(lambda: d.open_replay_dialog("rerun"))
+        a.rerun_inputs.triggered.connect(lambda: d.open_replay_dialog("rerun-inputs"))
+        a.from_failure.triggered.connect(lambda: d.open_replay_dialog("from-failure"))
+        a.open_workflow.triggered.connect(d.choose_workflow_file)
+        a.settings.triggered.connect(d.open_settings)
+        a.compare.triggered.connect(d.open_compare_dialog)
         a.fit.triggered.connect(self.canvas.fit)
         a.reload.triggered.connect(self.reload)
         a.search.triggered.connect(self.runs.focus_search)
         a.toggle_theme.triggered.connect(lambda: self.set_dark(not self.dark))
         self.runs.run_selected.connect(self.select_run)
         self.runs.runs_selected.connect(self._on_runs_selected)
-        a.compare.triggered.connect(self.open_compare_dialog)
         self.bridge.batch.connect(self.follower.on_batch)
         self.bridge.batch.connect(self._on_batch)
-        self.follower.loaded.connect(self._on_loaded)
-        self.follower.changed.connect(self._on_changed)
         self.follower.failed.connect(
             lambda _run, error: self.header.show_banner("error", f"Reading the run failed: {error}")
         )
+        self.presenter.run_changed.connect(self._update_actions)
+        self.presenter.run_ended.connect(self.runs.refresh)
         self.canvas.node_selected.connect(self.select_node)
         self.charts.node_selected.connect(self.select_node)
         self.ops.started.connect(self._on_started)
@@ -133,26 +133,13 @@ class MainWindow(DialogsMixin, QMainWindow):
         self.ops.done.connect(self.header.show_banner)
         self.ops.failed.connect(self.show_message)
         self.status.health_changed.connect(self._on_health)
-        self._ticker = QTimer(self)
-        self._ticker.setInterval(1000)
-        self._ticker.timeout.connect(self._tick)
-        self._ticker.start()
-        self._charts_timer = QTimer(self)
-        self._charts_timer.setInterval(CHARTS_MS)
-        self._charts_timer.timeout.connect(self._refresh_charts)
-        self._charts_timer.start()
 
     # ------------------------------------------------------------ selection
     @Slot(str)
     def select_run(self, run_id: str) -> None:
         if run_id == self.follower.run_id:
             return
-        self._preview = None
-        self.selected_node = ""
-        self.inspector.show_node("", "", [])
-        self.header.show_run(None)
-        self.canvas.reset_states()
-        self.charts.show_run(None, [])
+        self.presenter.clear()
         self.follower.follow(run_id)
         self._update_actions()
 
@@ -163,113 +150,22 @@ class MainWindow(DialogsMixin, QMainWindow):
 
     @Slot(str)
     def select_node(self, node_id: str) -> None:
-        self.selected_node = node_id
-        if node_id:
-            self.canvas.select_node(node_id)
-        self.charts.select_node(node_id or None)
-        self._refresh_inspector()
+        self.presenter.select_node(node_id)
 
-    # --------------------------------------------------------- run updates
-    @Slot(str)
-    def _on_loaded(self, run_id: str) -> None:
-        state = self.follower.state
-        if state is None or state.workflow is None:
-            return
-        self.canvas.set_workflow(state.workflow)
-        self._load_trend(state.workflow.id)
-
-    @Slot(str, list)
-    def _on_changed(self, run_id: str, node_ids: list[str]) -> None:
-        state = self.follower.state
-        if state is None or state.run_id != run_id:
-            return
-        if node_ids:
-            self.canvas.apply({n: state.view(n) for n in node_ids}, state.status)
-        was_final = self.header._run is not None and self.header._run.is_final
-        self.header.show_run(state.run)
-        self._charts_dirty = True
-        if self.selected_node and self.selected_node in node_ids:
-            self._refresh_inspector()
-        self._update_actions()
-        if state.run is not None and state.run.is_final and not was_final and state.workflow is not None:
-            self._load_trend(state.workflow.id)
-            self.runs.refresh()
+    @property
+    def selected_node(self) -> str:
+        return self.presenter.selected_node
 
     @Slot(str, list)
     def _on_batch(self, run_id: str, events: list[EngineEvent]) -> None:
         """Run-level events of any run of this process: the runs list follows at once."""
-        if any(
-            isinstance(e, RunStartedEvent | RunEndedEvent | RunPausedEvent | RunResumedEvent) for e in events
-        ):
+        if any(isinstance(e, _RUN_LEVEL) for e in events):
             self.runs.refresh()
 
-    def _refresh_inspector(self) -> None:
-        state = self.follower.state
-        node_id = self.selected_node
-        workflow = state.workflow if state is not None else self._preview
-        if not node_id or workflow is None:
-            self.inspector.show_node("", "", [])
-            return
-        try:
-            spec = workflow.node(node_id)
-        except KeyError:
-            self.inspector.show_node("", "", [])
-            return
-        records: list[NodeExecution] = state.executions_of(node_id) if state is not None else []
-        self.inspector.show_node(
-            spec.title, spec.type, records, run_status=state.status if state else "running"
-        )
-
     @Slot()
-    def _refresh_charts(self) -> None:
-        """Redraw the charts when something changed, spending at most ~1/8 of the GUI thread on them."""
-        now = time.monotonic()
-        if not self._charts_dirty or now < self._charts_next:
-            return
-        self._charts_dirty = False
-        state = self.follower.state
-        if state is None or state.run is None:
-            self.charts.show_run(None, [])
-            return
-        self.charts.show_run(state.run, state.records(), now=time.time())
-        cost = time.monotonic() - now
-        self._charts_next = now + max(CHARTS_MS / 1000, CHARTS_BUDGET * cost)
-
-    def _load_trend(self, workflow_id: str) -> None:
-        run_id = self.follower.run_id
-        self.tasks.submit(
-            lambda: self.flowdeck.duration_history(workflow_id),
-            lambda points: self._show_trend(run_id, points),
-            lambda e: log.warning("trend of %s not read: %s", workflow_id, e),
-            key="trend",
-        )
-
-    def _show_trend(self, run_id: str, points: list[Any]) -> None:
-        state = self.follower.state
-        if state is None or state.run_id != run_id:
-            return
-        self.charts.show_trend(points, state.run.started_at if state.run is not None else None)
-
-    @Slot()
-    def _tick(self) -> None:
-        state = self.follower.state
-        if state is None or state.run is None:
-            self.status.show_selected("")
-            return
-        if not state.run.is_final:
-            self.header.count_live(state.records())  # once a second, not per frame
-            self._charts_dirty = True
-            active = {n: v for n, v in state.nodes.items() if v.state in ("running", "retrying")}
-            if active:  # their cards show how long they have been at it
-                self.canvas.apply(active, state.status)
-        run = state.run
-        elapsed = run.elapsed_time if run.is_final or run.status == "paused" else time.time() - run.started_at
-        self.status.show_selected(f"selected {fmt.short_id(run.id)} · {run.status} · {fmt.duration(elapsed)}")
-
     def _update_actions(self) -> None:
         state = self.follower.state
-        status = state.run.status if state is not None and state.run is not None else None
-        self.actions_.update_for(status, in_process=self.follower.live)
+        self.actions_.update_for(state.run.status if state is not None and state.run is not None else None)
 
     # --------------------------------------------------------------- actions
     def start_run(
@@ -289,26 +185,14 @@ class MainWindow(DialogsMixin, QMainWindow):
         self.select_run(run_id)
 
     def terminate_run(self, run_id: str, reason: str) -> None:
-        self.header.show_banner("info", f"Terminating run {fmt.short_id(run_id)}…")
+        self.header.show_banner("info", f"Terminating run {short_id(run_id)}…")
         self.ops.terminate(run_id, reason)
 
     @Slot(object, list)
     def _on_terminated(self, run: WorkflowExecution, records: list[NodeExecution]) -> None:
         """Say what the records verify after a terminate (the banner of the run it was for)."""
-        outcome = terminate_outcome(run, records)
-        n = len(outcome.cancelled)
-        if outcome.verified:
-            level = "info"
-            text = (
-                f"Verified: run {fmt.short_id(run.id)} ended terminated · {n} node{'s' if n != 1 else ''} "
-                f"cancelled · none left running · reason: {run.error}"
-            )
-        else:
-            level = "warning"
-            still = f"; still running: {', '.join(outcome.still_running)}" if outcome.still_running else ""
-            text = f"Run {fmt.short_id(run.id)} is {run.status} after terminate{still}"
         if self.follower.run_id == run.id:
-            self.header.show_banner(level, text)
+            self.header.show_banner(*terminate_banner(run, records))
             self.follower.reload()
         self.runs.refresh()
 
@@ -316,7 +200,7 @@ class MainWindow(DialogsMixin, QMainWindow):
         state = self.follower.state
         if state is None or state.run is None:
             return
-        if state.run.status == "paused":
+        if state.run.status == RunStatus.PAUSED:
             self.ops.resume(state.run_id)
         else:
             self.ops.pause(state.run_id)
@@ -327,6 +211,19 @@ class MainWindow(DialogsMixin, QMainWindow):
     def reload(self) -> None:
         self.runs.refresh()
         self.follower.reload()
+
+    def open_workflow_file(self, path: str | Path) -> None:
+        """Show a workflow's graph without running it (a broken file: a message naming the problem)."""
+        self.dialogs.open_workflow_file(path)
+
+    def show_preview(self, workflow: Workflow) -> None:
+        self.follower.follow("")
+        self.presenter.preview = workflow
+        self.canvas.set_workflow(workflow)
+        self.canvas.reset_states()
+        self.header.show_run(None)
+        self.header.title.setText(f"{workflow.name} (preview)")
+        self.header.facts.setText(f"{len(workflow.all_nodes())} nodes · {workflow.source} · not run")
 
     @Slot(str, str)
     def show_message(self, title: str, message: str) -> None:
@@ -339,15 +236,7 @@ class MainWindow(DialogsMixin, QMainWindow):
 
     @Slot(str, bool, str)
     def _on_health(self, what: str, ok: bool, error: str) -> None:
-        if ok:
-            self.header.show_banner("info", f"The {what} is reachable again.")
-        else:
-            still = (
-                "runs of this console go on; the list and records wait for it"
-                if what == "database"
-                else ("runs here go on; records are kept in the local outbox until it is back")
-            )
-            self.header.show_banner("error", f"The {what} is unreachable: {error}. {still}.")
+        self.header.show_banner(*health_banner(what, ok, error))
 
     # ------------------------------------------------------------------ theme
     @Slot()
@@ -361,7 +250,7 @@ class MainWindow(DialogsMixin, QMainWindow):
             style.apply(app, dark)
         for widget in (self.runs, self.canvas, self.charts, self.inspector, self.header, self.status):
             widget.set_dark(dark)
-        self._charts_dirty = True
+        self.presenter.redraw_charts()
 
     def restore_layout(self) -> bool:
         """The window geometry and panes as the operator left them (False: none saved yet)."""
@@ -378,6 +267,7 @@ class MainWindow(DialogsMixin, QMainWindow):
         saved = _layout_settings()
         saved.setValue("geometry", self.saveGeometry())
         saved.setValue("panes", self._main_splitter.saveState())
+        self.presenter.stop()
         self.follower.stop()
         self.bridge.stop()
         self.status.stop()

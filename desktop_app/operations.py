@@ -8,7 +8,6 @@ show what it verified (the run ended ``terminated``, N nodes cancelled, none lef
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -16,10 +15,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from desktop_app.tasks import TaskRunner
-from engine.events import EngineEvent
-from engine.graph import Workflow
-from engine.lifecycle.records import NodeExecution, WorkflowExecution
-from engine.service import Flowdeck
+from engine.api import EngineEvent, Flowdeck, NodeExecution, ReplayPlan, Workflow, WorkflowExecution
 
 VERIFY_TIMEOUT_S = 10.0
 
@@ -109,25 +105,14 @@ class Operations(QObject):
     def _failure(self, title: str) -> Callable[[BaseException], None]:
         return lambda exc: self.failed.emit(title, str(exc) or type(exc).__name__)
 
-    def plan(self, run_id: str, mode: str) -> Any:
+    def plan(self, run_id: str, mode: str) -> ReplayPlan:
         """The replay plan (blocking: call it from a task)."""
-        planner = getattr(self.flowdeck, "replay_plan", None)
-        if planner is not None:
-            return planner(run_id, mode)
-        return self.flowdeck.plan_replay(run_id)
+        return self.flowdeck.replay_plan(run_id, mode)  # type: ignore[arg-type]
 
 
 def _wait_final(flowdeck: Flowdeck, run_id: str, timeout: float = VERIFY_TIMEOUT_S) -> WorkflowExecution:
     """The run's record once final (or as it stands after ``timeout``)."""
-    waiter = getattr(flowdeck, "wait_for_end", None)
-    if waiter is not None:
-        try:
-            return waiter(run_id, timeout)
-        except TimeoutError:
-            return flowdeck.get_run(run_id)
-    deadline = time.monotonic() + timeout
-    run = flowdeck.get_run(run_id)
-    while not run.is_final and time.monotonic() < deadline:
-        time.sleep(0.05)
-        run = flowdeck.get_run(run_id)
-    return run
+    try:
+        return flowdeck.wait_for_end(run_id, timeout)
+    except TimeoutError:
+        return flowdeck.get_run(run_id)

@@ -15,7 +15,11 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLay
 
 from desktop_app import formatting as fmt
 from desktop_app import theme
-from engine.lifecycle.records import NodeExecution, WorkflowExecution
+from desktop_app.states import run_final
+from engine.api import NodeExecution, NodeStatus, RunStatus, WorkflowExecution
+
+_SHOWS_ERROR = frozenset({RunStatus.FAILED, RunStatus.TERMINATED, RunStatus.INTERRUPTED})
+_UNFINISHED = frozenset({NodeStatus.RUNNING, NodeStatus.SKIPPED})  # not counted as steps done
 
 
 class RunHeader(QWidget):
@@ -59,6 +63,11 @@ class RunHeader(QWidget):
         col.addWidget(self.banner)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
 
+    @property
+    def run(self) -> WorkflowExecution | None:
+        """The run shown (None: none)."""
+        return self._run
+
     def show_run(self, run: WorkflowExecution | None) -> None:
         if run is not self._run and (run is None or self._run is None or run.id != self._run.id):
             self.banner.hide()
@@ -68,7 +77,7 @@ class RunHeader(QWidget):
 
     def count_live(self, records: Sequence[NodeExecution]) -> None:
         """A running run's steps and tokens so far, from its node records (its own are written at the end)."""
-        done = [r for r in records if r.status not in ("running", "skipped")]
+        done = [r for r in records if r.status not in _UNFINISHED]
         self._live_totals = (len(done), sum(fmt.tokens_of(r.metadata) for r in done))
         self.tick()
 
@@ -86,9 +95,11 @@ class RunHeader(QWidget):
         self.pill.setText(f" {style.glyph} {run.status} ")
         self.pill.setStyleSheet(theme.pill_css(style))
         self.pill.show()
-        elapsed = run.elapsed_time if run.is_final or run.status == "paused" else time.time() - run.started_at
+        final = run_final(run)
+        stopped = final or run.status == RunStatus.PAUSED
+        elapsed = run.elapsed_time if stopped else time.time() - run.started_at
         steps, tokens = run.total_steps, run.total_tokens
-        if not run.is_final and not steps:  # the record's totals are written at the end
+        if not final and not steps:  # the record's totals are written at the end
             steps, tokens = self._live_totals
         parts = [
             f"run {fmt.short_id(run.id)}",
@@ -104,16 +115,15 @@ class RunHeader(QWidget):
             parts.append(f"replay of {fmt.short_id(run.replay_of)}")
         parts.append(run.triggered_from)
         self.facts.setText("  ·  ".join(parts))
-        if run.error and run.status in ("failed", "terminated"):
+        if run.error and run.status in _SHOWS_ERROR:
             self.error.setText(run.error)
             self.error.show()
         else:
             self.error.hide()
 
     def show_banner(self, level: str, text: str) -> None:
-        colour = {"info": self._palette.accent, "warning": self._palette.state("exception").fill}.get(
-            level, self._palette.danger
-        )
+        warning = self._palette.state(NodeStatus.EXCEPTION).fill
+        colour = {"info": self._palette.accent, "warning": warning}.get(level, self._palette.danger)
         self.banner.setStyleSheet(
             f"QFrame#banner {{ border: 1px solid {colour}; background: {self._palette.panel_alt}; }}"
         )

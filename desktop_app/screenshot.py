@@ -22,8 +22,7 @@ from PySide6.QtWidgets import QApplication
 
 from desktop_app import style
 from desktop_app.app import SAMPLE, SAMPLE_INPUTS, application, mocks_beside
-from engine.service import Flowdeck
-from engine.settings import Settings
+from engine.api import Flowdeck, NodeStatus, Settings
 
 SETTLE_S = 1.2
 
@@ -70,7 +69,7 @@ def render(
             raise TimeoutError(f"the run of {workflow} did not end within {timeout} s")
         state = window.follower.state
         assert state is not None
-        failed = [r.node_id for r in state.records() if r.status in ("failed", "exception")]
+        failed = [r.node_id for r in state.records() if r.status in (NodeStatus.FAILED, NodeStatus.EXCEPTION)]
         retried = [r.node_id for r in state.records() if r.retry_count]
         window.select_node((failed or retried or [""])[0])
         if live_at is None:

@@ -15,11 +15,9 @@ from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from desktop_app import theme
-from desktop_app.dialogs.run_dialog import configured_where
+from desktop_app.dialogs.where_choice import configured_where
 from desktop_app.tasks import TaskRunner
-from engine.persistence.protocols import RunQuery
-from engine.service import Flowdeck
-from engine.settings import mask_url
+from engine.api import Flowdeck, NodeStatus, RunQuery, mask_url
 
 HEALTH_INTERVAL_MS = 5000
 
@@ -129,7 +127,7 @@ class ConsoleStatusBar(QStatusBar):
         colour = (
             self._palette.text_muted
             if ok is None
-            else (self._palette.state("succeeded").fill if ok else self._palette.danger)
+            else (self._palette.state(NodeStatus.SUCCEEDED).fill if ok else self._palette.danger)
         )
         label.setText(f"<span style='color:{colour}'>{mark}</span> {what} {target}")
         label.setToolTip(error or target)

@@ -9,28 +9,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-#: node display states, in the order the legend shows them
-NODE_STATES: tuple[str, ...] = (
-    "pending",
-    "running",
-    "retrying",
-    "succeeded",
-    "exception",
-    "failed",
-    "terminated",
-    "skipped",
-    "reused",
-    "paused",
-)
+from engine.api import NodeStatus, RunStatus
 
-#: run statuses as records carry them
-RUN_STATUSES: tuple[str, ...] = (
-    "running",
-    "paused",
-    "succeeded",
-    "partial-succeeded",
-    "failed",
-    "terminated",
+#: node display states, in the order the legend shows them
+NODE_STATES: tuple[NodeStatus, ...] = (
+    NodeStatus.PENDING,
+    NodeStatus.RUNNING,
+    NodeStatus.RETRYING,
+    NodeStatus.SUCCEEDED,
+    NodeStatus.EXCEPTION,
+    NodeStatus.FAILED,
+    NodeStatus.TERMINATED,
+    NodeStatus.SKIPPED,
+    NodeStatus.REUSED,
+    NodeStatus.PAUSED,
 )
 
 
@@ -66,34 +58,44 @@ class Palette:
 
     def state(self, name: str) -> StateStyle:
         """The style of a node state or run status (unknown names look pending)."""
-        return self.states.get(name) or self.states["pending"]
+        return self.states.get(name) or self.states[NodeStatus.PENDING]
 
 
 def _states(dark: bool) -> dict[str, StateStyle]:
+    """One look per status, labelled with the status itself (partial-succeeded reads "partial")."""
     if dark:
-        pending = StateStyle("#2b3038", "#6b7380", "#c9d1d9", "pending", "○")
-        skipped = StateStyle("#262a30", "#4d545e", "#7d8590", "skipped", "⊘", dashed=True)
+        pending_look, skipped_look = ("#2b3038", "#6b7380", "#c9d1d9"), ("#262a30", "#4d545e", "#7d8590")
         fg = "#0d1117"
     else:
-        pending = StateStyle("#ffffff", "#9aa4b1", "#2d333b", "pending", "○")
-        skipped = StateStyle("#f2f3f5", "#b8bec7", "#8b949e", "skipped", "⊘", dashed=True)
+        pending_look, skipped_look = ("#ffffff", "#9aa4b1", "#2d333b"), ("#f2f3f5", "#b8bec7", "#8b949e")
         fg = "#ffffff"
     blue, green, red = ("#58a6ff", "#3fb950", "#f85149") if dark else ("#1f6feb", "#1a7f37", "#cf222e")
     amber, orange = ("#d29922", "#f0883e") if dark else ("#bf8700", "#e16f24")
     dark_red, teal, purple = ("#b62324", "#39c5cf", "#a371f7") if dark else ("#82071e", "#0f8b8d", "#8250df")
+    # interrupted (its owner stopped reporting): magenta, apart from failed's red and terminated's dark red
+    magenta = "#db61a2" if dark else "#bf3989"
     on_light = "#0d1117"
+    on_bright = on_light if dark else "#ffffff"  # text on orange and magenta fills
+    looks: dict[str, tuple[str, str, str, str]] = {  # status -> fill, border, text, glyph
+        NodeStatus.PENDING: (*pending_look, "○"),
+        RunStatus.QUEUED: (*pending_look, "◌"),
+        NodeStatus.RUNNING: (blue, blue, fg, "●"),
+        NodeStatus.RETRYING: (orange, orange, on_bright, "↻"),
+        NodeStatus.SUCCEEDED: (green, green, fg, "✓"),
+        RunStatus.PARTIAL_SUCCEEDED: (amber, amber, on_light, "◐"),
+        NodeStatus.EXCEPTION: (amber, amber, on_light, "!"),
+        NodeStatus.FAILED: (red, red, "#ffffff", "✕"),
+        NodeStatus.TERMINATED: (dark_red, dark_red, "#ffffff", "■"),
+        RunStatus.INTERRUPTED: (magenta, magenta, on_bright, "↯"),
+        NodeStatus.SKIPPED: (*skipped_look, "⊘"),
+        NodeStatus.REUSED: (teal, teal, fg, "↺"),
+        NodeStatus.PAUSED: (purple, purple, "#ffffff", "❚❚"),
+    }
+    dashed = {NodeStatus.SKIPPED, RunStatus.QUEUED}
+    labels = {RunStatus.PARTIAL_SUCCEEDED: "partial"}  # short enough for a chip
     return {
-        "pending": pending,
-        "running": StateStyle(blue, blue, fg, "running", "●"),
-        "retrying": StateStyle(orange, orange, on_light if dark else "#ffffff", "retrying", "↻"),
-        "succeeded": StateStyle(green, green, fg, "succeeded", "✓"),
-        "partial-succeeded": StateStyle(amber, amber, on_light, "partial", "◐"),
-        "exception": StateStyle(amber, amber, on_light, "exception", "!"),
-        "failed": StateStyle(red, red, "#ffffff", "failed", "✕"),
-        "terminated": StateStyle(dark_red, dark_red, "#ffffff", "terminated", "■"),
-        "skipped": skipped,
-        "reused": StateStyle(teal, teal, fg, "reused", "↺"),
-        "paused": StateStyle(purple, purple, "#ffffff", "paused", "❚❚"),
+        status: StateStyle(fill, border, text, labels.get(status, str(status)), glyph, status in dashed)
+        for status, (fill, border, text, glyph) in looks.items()
     }
 
 

@@ -7,10 +7,11 @@ from PySide6.QtGui import QPainter, QPainterPath, QPen, QPolygonF
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from desktop_app import theme
-from desktop_app.canvas.styles import CanvasStyle
+from desktop_app.canvas.styles import CanvasStyle, EdgeState
+from engine.api import NodeStatus
 
 #: a node in one of these states has ended and taken the edges of the handle it chose
-ENDED_STATES = frozenset({"succeeded", "exception", "reused"})
+ENDED_STATES = frozenset({NodeStatus.SUCCEEDED, NodeStatus.EXCEPTION, NodeStatus.REUSED})
 _ARROW = 7.0
 
 
@@ -20,10 +21,10 @@ def edge_state(handle: str, source_state: str, source_handle: str | None, target
     ``source_handle`` is the handle the source ended on (``None`` while it has not ended).
     """
     if source_state in ENDED_STATES and source_handle is not None:
-        return "taken" if source_handle == handle else "skipped"
-    if source_state == "skipped" or target_state == "skipped":
-        return "skipped"
-    return "pending"
+        return EdgeState.TAKEN if source_handle == handle else EdgeState.SKIPPED
+    if NodeStatus.SKIPPED in (source_state, target_state):
+        return EdgeState.SKIPPED
+    return EdgeState.PENDING
 
 
 class EdgeItem(QGraphicsItem):
@@ -32,7 +33,7 @@ class EdgeItem(QGraphicsItem):
     def __init__(self, edge_id: str, start: QPointF, end: QPointF, style: CanvasStyle) -> None:
         super().__init__()
         self.edge_id = edge_id
-        self.state = "pending"
+        self.state = EdgeState.PENDING
         self.style = style
         self.setZValue(theme.Z_EDGE)
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)

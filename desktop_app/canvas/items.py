@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 from desktop_app import theme
 from desktop_app.canvas.layout import PORT_SPACING, PORTS_TOP, START_MARKER_TYPES, NodeBox
 from desktop_app.canvas.styles import CanvasStyle, NodeLook
+from engine.api import NodeStatus
 
 TYPE_LABELS: dict[str, tuple[str, str]] = {  # node type -> (glyph, label)
     "start": ("▶", "Start"),
@@ -103,7 +104,7 @@ class NodeItem(QGraphicsItem):
         super().__init__()
         self.box = box
         self.style = style
-        self.state = "pending"
+        self.state = NodeStatus.PENDING
         self.elapsed = ""
         self.selected = False
         self.running_since: float | None = None  # monotonic seconds, for the delayed animation
@@ -230,7 +231,8 @@ class NodeItem(QGraphicsItem):
         painter.setBrush(look.body)
         if self.box.node_type in START_MARKER_TYPES:
             painter.drawEllipse(card.adjusted(4, 4, -4, -4))
-            painter.setPen(look.icon_text if self.state != "pending" else self.style.muted_pen.color())
+            pending = self.state == NodeStatus.PENDING
+            painter.setPen(self.style.muted_pen.color() if pending else look.icon_text)
             painter.setFont(self.style.glyph_font)
             painter.drawText(card, Qt.AlignmentFlag.AlignCenter, self.glyph)
             return
@@ -254,7 +256,7 @@ class NodeItem(QGraphicsItem):
         painter.drawText(
             QRectF(48.0, top + 28.0, meta_room, 16.0), Qt.AlignmentFlag.AlignVCenter, self._meta()
         )
-        if self.state != "pending":
+        if self.state != NodeStatus.PENDING:
             painter.setPen(look.border.color())
             painter.setFont(self.style.glyph_font)
             painter.drawText(

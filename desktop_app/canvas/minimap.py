@@ -3,13 +3,17 @@
 The scene is rendered into a pixmap at most a few times a second (scene changes are
 coalesced by a single-shot timer), so a minimap costs nothing per recolour; only the
 frame of the visible area is drawn live.  Clicking or dragging in it moves the view.
+
+It knows the view only as a :class:`Viewport` (what part of the scene is visible,
+where its viewport sits, how to centre it), so the view owns the minimap and not
+the other way round.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Slot
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt, QTimer, Slot
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap
 from PySide6.QtWidgets import QWidget
 
@@ -18,16 +22,23 @@ from desktop_app.canvas.styles import CanvasStyle
 
 if TYPE_CHECKING:
     from desktop_app.canvas.scene import GraphScene
-    from desktop_app.canvas.view import GraphView
 
 MINIMAP_SIZE = (200, 128)
 MINIMAP_MARGIN = 12
 REFRESH_MS = 250
 
 
+class Viewport(Protocol):
+    """The view a minimap overviews."""
+
+    def visible_scene_rect(self) -> QRectF: ...
+    def viewport_rect(self) -> QRect: ...
+    def center_on(self, point: QPointF) -> None: ...
+
+
 class MiniMap(QWidget):
-    def __init__(self, view: GraphView) -> None:
-        super().__init__(view)
+    def __init__(self, parent: QWidget, view: Viewport) -> None:
+        super().__init__(parent)
         self._view = view
         self._scene: GraphScene | None = None
         self._pixmap: QPixmap | None = None
@@ -68,7 +79,7 @@ class MiniMap(QWidget):
             self.update()
 
     def place(self) -> None:
-        port = self._view.viewport().geometry()
+        port = self._view.viewport_rect()
         self.move(
             port.right() - self.width() - MINIMAP_MARGIN, port.bottom() - self.height() - MINIMAP_MARGIN
         )
@@ -160,6 +171,6 @@ class MiniMap(QWidget):
 
     def _jump(self, event: QMouseEvent) -> None:
         if self._pixmap is not None:
-            self._view.centerOn(self._to_scene(event.position()))
+            self._view.center_on(self._to_scene(event.position()))
             self.update()
         event.accept()

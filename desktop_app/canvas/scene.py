@@ -13,9 +13,10 @@ from desktop_app.canvas.container import ContainerItem
 from desktop_app.canvas.edges import ENDED_STATES, EdgeItem, edge_state
 from desktop_app.canvas.items import NodeItem, format_elapsed
 from desktop_app.canvas.layout import CanvasLayout, layout_workflow
-from desktop_app.canvas.styles import CanvasStyle
+from desktop_app.canvas.styles import CanvasStyle, EdgeState
 from desktop_app.run_state import NodeView, display_state
-from engine.graph import Workflow
+from desktop_app.states import NODE_WORKING
+from engine.api import NodeStatus, Workflow
 
 ANIMATION_INTERVAL_MS = 60
 _DASH_STEP = 1.5
@@ -101,20 +102,20 @@ class GraphScene(QGraphicsScene):
             record = view.record
             state = view.state if record is None else display_state(record, run_status=run_status)
             elapsed = ""
-            if record is not None and record.finished_at is not None and state != "skipped":
+            if record is not None and record.finished_at is not None and state != NodeStatus.SKIPPED:
                 elapsed = format_elapsed(record.elapsed_time)
-            elif record is not None and state in ("running", "retrying"):  # ticks while it runs
+            elif record is not None and state in NODE_WORKING:  # ticks while it runs
                 elapsed = format_elapsed(max(0.0, time.time() - record.created_at))
             badge = f"\u00d7{view.attempts}" if view.attempts > 1 else ""  # "xN", multiplication sign
             item.set_view(state, elapsed, badge)
             tip = _tooltip(item.box.title, state, elapsed, view)
             if tip != item.toolTip():
                 item.setToolTip(tip)
-            self.animator.track(item, state == "running")
+            self.animator.track(item, state == NodeStatus.RUNNING)
             ended: str | None = None
             if state in ENDED_STATES:
                 ended = "source" if record is None else str(record.metadata.get("edge_handle", "source"))
-                if state == "exception" and item.box.fail_branch:
+                if state == NodeStatus.EXCEPTION and item.box.fail_branch:
                     ended = "fail-branch"
             self._ended_on[node_id] = ended
             touched.add(node_id)
@@ -122,11 +123,11 @@ class GraphScene(QGraphicsScene):
 
     def reset_states(self) -> None:
         for node_id, item in self.nodes.items():
-            item.set_view("pending", "", "")
+            item.set_view(NodeStatus.PENDING, "", "")
             self.animator.track(item, False)
             self._ended_on[node_id] = None
         for edge in self.edges.values():
-            edge.set_state("pending")
+            edge.set_state(EdgeState.PENDING)
 
     def _restyle_edges(self, node_ids: set[str]) -> None:
         edge_ids = {e for n in node_ids for e in self._in[n]} | {e for n in node_ids for e in self._out[n]}

@@ -7,13 +7,25 @@ so a recolour is a dictionary lookup and an ``update()``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QPen
 
 from desktop_app import theme
+from engine.api import NodeStatus
 
-EDGE_STYLES: tuple[str, ...] = ("pending", "taken", "skipped")
+
+class EdgeState(StrEnum):
+    """How an edge is drawn: what its source chose (a console look, not a record status)."""
+
+    PENDING = "pending"  # its source has not ended
+    TAKEN = "taken"
+    SKIPPED = "skipped"
+
+
+#: node states drawn quietly (a thin border, a muted icon)
+_QUIET = frozenset({NodeStatus.PENDING, NodeStatus.SKIPPED})
 
 
 def _mix(a: str, b: str, amount: float) -> QColor:
@@ -61,7 +73,7 @@ class CanvasStyle:
     label_font: QFont
 
     def node(self, state: str) -> NodeLook:
-        return self.nodes.get(state) or self.nodes["pending"]
+        return self.nodes.get(state) or self.nodes[NodeStatus.PENDING]
 
 
 def _font(size: float, *, bold: bool = False, mono: bool = False) -> QFont:
@@ -80,22 +92,22 @@ def build_style(dark: bool) -> CanvasStyle:
     nodes: dict[str, NodeLook] = {}
     for name in theme.NODE_STATES:
         st = pal.state(name)
-        tint = 0.0 if name == "pending" else (0.10 if name == "skipped" else 0.16)
-        border = QPen(QColor(st.border), 1.2 if name in ("pending", "skipped") else 2.0)
+        tint = 0.0 if name == NodeStatus.PENDING else (0.10 if name == NodeStatus.SKIPPED else 0.16)
+        border = QPen(QColor(st.border), 1.2 if name in _QUIET else 2.0)
         border.setCosmetic(False)
         if st.dashed:
             border.setStyle(Qt.PenStyle.DashLine)
         nodes[name] = NodeLook(
             body=QBrush(_mix(pal.panel, st.fill, tint)),
             border=border,
-            icon=QBrush(QColor(st.border if name in ("pending", "skipped") else st.fill)),
-            icon_text=QColor(pal.panel if name in ("pending", "skipped") else st.text),
-            solid=QBrush(QColor(st.border if name in ("pending", "skipped") else st.fill)),
+            icon=QBrush(QColor(st.border if name in _QUIET else st.fill)),
+            icon_text=QColor(pal.panel if name in _QUIET else st.text),
+            solid=QBrush(QColor(st.border if name in _QUIET else st.fill)),
         )
     taken = QPen(QColor(pal.edge), 2.0)
     pending = QPen(_mix(pal.edge, pal.canvas, 0.35), 1.2)
     skipped = QPen(QColor(pal.edge_skipped), 1.2, Qt.PenStyle.DashLine)
-    edges = {"taken": taken, "pending": pending, "skipped": skipped}
+    edges = {EdgeState.TAKEN: taken, EdgeState.PENDING: pending, EdgeState.SKIPPED: skipped}
     selection = QPen(QColor(pal.selection), 3.0)
     return CanvasStyle(
         palette=pal,
@@ -109,9 +121,9 @@ def build_style(dark: bool) -> CanvasStyle:
         container_border=QPen(QColor(pal.container_border), 1.2, Qt.PenStyle.DashLine),
         port_brush=QBrush(QColor(pal.panel)),
         port_pen=QPen(QColor(pal.edge), 1.4),
-        badge_brush=QBrush(QColor(pal.state("retrying").fill)),
+        badge_brush=QBrush(QColor(pal.state(NodeStatus.RETRYING).fill)),
         badge_pen=QPen(QColor(pal.panel), 2.0),
-        badge_text=QColor(pal.state("retrying").text),
+        badge_text=QColor(pal.state(NodeStatus.RETRYING).text),
         label_pen=QPen(QColor(pal.text_muted)),
         label_brush=QBrush(QColor(pal.panel_alt)),
         background=QBrush(QColor(pal.canvas)),

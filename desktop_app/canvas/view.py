@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Mapping
 
-from PySide6.QtCore import QPoint, QRectF, Qt, Signal
+from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QMouseEvent, QPainter, QResizeEvent, QWheelEvent
 from PySide6.QtWidgets import QFrame, QGraphicsView, QWidget
 
@@ -14,7 +14,7 @@ from desktop_app.canvas.minimap import MiniMap
 from desktop_app.canvas.scene import GraphScene
 from desktop_app.canvas.styles import CanvasStyle, build_style
 from desktop_app.run_state import NodeView
-from engine.graph import Workflow
+from engine.api import Workflow
 
 MIN_SCALE = 0.03
 MAX_SCALE = 3.0
@@ -45,7 +45,7 @@ class GraphView(QGraphicsView):
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.minimap = MiniMap(self)
+        self.minimap = MiniMap(self, self)
         self._apply_palette()
 
     # ------------------------------------------------------------- public API
@@ -235,5 +235,12 @@ class GraphView(QGraphicsView):
         super().resizeEvent(event)
         self.minimap.place()
 
+    # ------------------------------------------------ the minimap's Viewport
     def visible_scene_rect(self) -> QRectF:
         return self.mapToScene(self.viewport().rect()).boundingRect()
+
+    def viewport_rect(self) -> QRect:
+        return self.viewport().geometry()
+
+    def center_on(self, point: QPointF) -> None:
+        self.centerOn(point)

@@ -15,11 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from desktop_app.run_state import display_state
-from engine.lifecycle.records import NodeExecution, WorkflowExecution
-from engine.persistence.protocols import DurationPoint
+from engine.api import RUN_ACTIVE, DurationPoint, NodeExecution, NodeStatus, WorkflowExecution
 
 #: run statuses whose elapsed time is not final (left out of p50/p95)
-_OPEN_RUN_STATUSES = frozenset({"running", "paused"})
+_OPEN_RUN_STATUSES = RUN_ACTIVE
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +80,7 @@ def row_label(record: NodeExecution) -> str:
 
 def charted_records(records: Sequence[NodeExecution]) -> list[NodeExecution]:
     """Executions that did (or do) work, in the order they started; skipped ones have no bars."""
-    kept = [r for r in records if r.status != "skipped"]
+    kept = [r for r in records if r.status != NodeStatus.SKIPPED]
     return sorted(kept, key=lambda r: (r.created_at, r.index))
 
 
@@ -118,7 +117,7 @@ def timeline(
                     live=attempt.finished_at is None,
                 )
             )
-        if record.status == "running" and all(a.finished_at is not None for a in record.attempts):
+        if record.status == NodeStatus.RUNNING and all(a.finished_at is not None for a in record.attempts):
             # the try in progress is recorded only when it ends: draw it from the previous end
             start = record.attempts[-1].finished_at if record.attempts else record.created_at
             assert start is not None

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QWidget
 from desktop_app import theme
 from desktop_app.charts.base import ChartView
 from desktop_app.charts.data import DurationBar, durations, format_seconds
-from engine.lifecycle.records import NodeExecution, WorkflowExecution
+from engine.api import NodeExecution, NodeStatus, WorkflowExecution
 
 _WAIT = "queue-wait"
 _MIN_BAR_SHARE = 0.003
@@ -50,7 +50,8 @@ class DurationsChart(ChartView):
             self._set([], "No run selected")
             return
         bars = durations(run, records, now, limit=theme.CHART_MAX_ROWS)
-        self._total = sum(1 for r in records if r.status != "skipped" and not r.metadata.get("reused_from"))
+        worked = (r for r in records if r.status != NodeStatus.SKIPPED and not r.metadata.get("reused_from"))
+        self._total = sum(1 for _ in worked)
         self._set(bars, "" if bars else "No node has run in this run yet")
 
     def bars(self) -> list[tuple[str, float, float]]:

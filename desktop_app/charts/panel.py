@@ -12,8 +12,7 @@ from desktop_app.charts.retries import RetriesChart
 from desktop_app.charts.timeline import TimelineChart
 from desktop_app.charts.trend import TrendChart
 from desktop_app.theme import CHART_FONT_PT, palette
-from engine.lifecycle.records import NodeExecution, WorkflowExecution
-from engine.persistence.protocols import DurationPoint
+from engine.api import DurationPoint, NodeExecution, WorkflowExecution
 
 _RunArgs = tuple[WorkflowExecution | None, Sequence[NodeExecution], float | None]
 

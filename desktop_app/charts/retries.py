@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QWidget
 from desktop_app import theme
 from desktop_app.charts.base import ChartView
 from desktop_app.charts.data import RetryBar, format_seconds, retries
-from engine.lifecycle.records import NodeExecution, WorkflowExecution
+from engine.api import NodeExecution, NodeStatus, WorkflowExecution
 
 
 class RetriesChart(ChartView):
@@ -83,7 +83,7 @@ class RetriesChart(ChartView):
     def apply_palette(self, dark: bool) -> None:
         super().apply_palette(dark)
         if hasattr(self, "_item"):
-            style = self.palette_.state("retrying")
+            style = self.palette_.state(NodeStatus.RETRYING)
             self._item.setOpts(brush=self.styles.brush(style.fill), pen=self.styles.pen(style.border))
 
     def _on_mouse_clicked(self, event: object) -> None:

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QWidget
 from desktop_app import theme
 from desktop_app.charts.base import ChartView
 from desktop_app.charts.data import Row, Segment, format_seconds, latest, timeline
-from engine.lifecycle.records import NodeExecution, WorkflowExecution
+from engine.api import NodeExecution, NodeStatus, WorkflowExecution
 
 #: a bar is drawn at least this share of the visible span wide (a 1 ms node stays visible)
 _MIN_BAR_SHARE = 0.003
@@ -174,8 +174,8 @@ class TimelineChart(ChartView):
         pal = self.palette_
         if name == _HATCH:
             # failed tries that were retried: the failed fill with a hatch in the text colour on top
-            hatch = self.styles.brush(pal.state("failed").text, 150, Qt.BrushStyle.BDiagPattern)
-            item.setOpts(brush=hatch, pen=self.styles.pen(pal.state("failed").border))
+            hatch = self.styles.brush(pal.state(NodeStatus.FAILED).text, 150, Qt.BrushStyle.BDiagPattern)
+            item.setOpts(brush=hatch, pen=self.styles.pen(pal.state(NodeStatus.FAILED).border))
             return
         style = pal.state(name)
         item.setOpts(brush=self.styles.brush(style.fill), pen=self.styles.pen(style.border))

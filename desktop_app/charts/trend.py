@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QWidget
 from desktop_app import theme
 from desktop_app.charts.base import ChartView
 from desktop_app.charts.data import format_seconds, percentiles
-from engine.persistence.protocols import DurationPoint
+from engine.api import DurationPoint, NodeStatus
 
 
 class TrendChart(ChartView):
@@ -148,7 +148,7 @@ class TrendChart(ChartView):
             self._style_series(status, item)
         for line, colour, style in (
             (self._p50, pal.text_muted, Qt.PenStyle.DashLine),
-            (self._p95, pal.state("exception").border, Qt.PenStyle.DashDotLine),
+            (self._p95, pal.state(NodeStatus.EXCEPTION).border, Qt.PenStyle.DashDotLine),
         ):
             line.setPen(self.styles.pen(colour, 1.0, style))
             line.label.setColor(QColor(colour))

@@ -31,9 +31,7 @@ from desktop_app import theme
 from desktop_app.dialogs.form_style import heading, muted_label, palette_of, polish_dialog
 from desktop_app.formatting import duration, pretty_json, short_id, tokens_of
 from desktop_app.run_state import display_state
-from engine.graph import Workflow
-from engine.lifecycle.records import NodeExecution, WorkflowExecution
-from engine.variables.pool import mask_secrets
+from engine.api import NodeExecution, NodeStatus, Workflow, WorkflowExecution, mask_secrets
 
 COLUMNS = ["Node", "A status", "A time", "A tokens", "B status", "B time", "B tokens", "Δ time", "Outputs"]
 
@@ -234,7 +232,7 @@ def _signed(seconds: float) -> str:
 
 
 def _same_as(state: str) -> str:
-    return "succeeded" if state == "reused" else state
+    return NodeStatus.SUCCEEDED if state == NodeStatus.REUSED else state
 
 
 def _newest(records: Sequence[NodeExecution]) -> dict[str, NodeExecution]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
-from engine.settings import mask_url
+from engine.api import mask_url
 
 CONNECT_TIMEOUT_S = 3
 

@@ -7,6 +7,7 @@ from PySide6.QtGui import QFontMetrics, QPalette
 from PySide6.QtWidgets import QDialogButtonBox, QFormLayout, QLabel, QPushButton, QWidget
 
 from desktop_app import theme
+from engine.api import NodeStatus
 
 
 def palette_of(widget: QWidget) -> theme.Palette:
@@ -80,7 +81,7 @@ def polish_dialog(dialog: QWidget) -> None:
 def danger_button(button: QPushButton) -> None:
     """Colour the (default) button of a destructive action in the failed-state red."""
     pal = palette_of(button)
-    style = pal.state("failed")
+    style = pal.state(NodeStatus.FAILED)
     button.setStyleSheet(
         f"QPushButton {{ background: {style.fill}; color: {style.text}; border: 1px solid {style.border};"
         f" border-radius: 6px; padding: 5px 16px; font-weight: 600; }}"

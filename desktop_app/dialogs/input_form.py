@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.dialogs.form_style import error_label, muted_label, required_mark, set_error
-from engine.nodes.start import StartVariable
+from engine.api import StartVariable
 
 TEXT_TYPES = frozenset({"text-input", "paragraph"})
 JSON_TYPES = frozenset({"json_object", "file", "file-list"})

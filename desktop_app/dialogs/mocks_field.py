@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLineEdit, QPushButton, 
 from desktop_app.dialogs.errors import describe_error
 from desktop_app.dialogs.form_style import error_label, set_error
 from desktop_app.tasks import TaskRunner
-from engine.scheduler.mocks import load_mocks
+from engine.api import load_mocks
 
 MOCKS_FILTER = "YAML / JSON (*.yml *.yaml *.json)"
 

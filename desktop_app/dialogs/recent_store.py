@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from engine.settings import user_data_dir
+from engine.api import user_data_dir
 
 log = logging.getLogger(__name__)
 

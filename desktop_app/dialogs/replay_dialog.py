@@ -39,9 +39,7 @@ from desktop_app.dialogs.form_style import (
 )
 from desktop_app.dialogs.input_form import InputForm
 from desktop_app.tasks import TaskRunner
-from engine.graph import Workflow
-from engine.lifecycle.records import NodeExecution, WorkflowExecution
-from engine.replay import ReplayPlan
+from engine.api import NodeExecution, NodeStatus, ReplayPlan, Workflow, WorkflowExecution
 
 #: the dialog's choices; the first two both replay with the service's "rerun" mode
 CHOICES: dict[str, str] = {
@@ -50,6 +48,9 @@ CHOICES: dict[str, str] = {
     "from-failure": "From failure — reuse what succeeded",
 }
 
+
+#: a plan row whose node will run (the other rows are NodeStatus.REUSED)
+RUNS = "runs"
 
 class ReplayDialog(QDialog):
     """After ``accepted``: :meth:`mode` (``"rerun"`` | ``"from-failure"``, what ``Flowdeck.replay``
@@ -200,7 +201,7 @@ class ReplayDialog(QDialog):
             return
         self._plan = plan
         pal = palette_of(self)
-        reused_style, runs_style = pal.state("reused"), pal.state("running")
+        reused_style, runs_style = pal.state(NodeStatus.REUSED), pal.state(NodeStatus.RUNNING)
         records_by_node = self._records_by_node()
         nodes = self._workflow.graph.nodes
         self._table.clear()
@@ -213,26 +214,24 @@ class ReplayDialog(QDialog):
                 [
                     spec.title if spec else node_id,
                     spec.type if spec else "",
-                    "reused" if reused else "runs",
+                    NodeStatus.REUSED if reused else RUNS,
                     _original_status(record, reused, bool(records_by_node)),
                     f"{saved:.2f} s" if saved is not None else "",
                 ]
             )
             item.setData(0, Qt.ItemDataRole.UserRole, node_id)
             style = reused_style if reused else runs_style
-            item.setText(2, f"{style.glyph if reused else '▶'}  {'reused' if reused else 'runs'}")
-            item.setData(2, Qt.ItemDataRole.UserRole, "reused" if reused else "runs")
+            item.setText(2, f"{style.glyph if reused else '▶'}  {NodeStatus.REUSED if reused else RUNS}")
+            item.setData(2, Qt.ItemDataRole.UserRole, str(NodeStatus.REUSED if reused else RUNS))
             item.setForeground(2, QColor(style.border))
             if item.text(3) in pal.states:
                 item.setForeground(3, QColor(pal.state(item.text(3)).border))
             self._table.addTopLevelItem(item)
-        saved = _savings(plan, self._records)
+        saved = _savings(plan)
         n_reused, n_runs = len(plan.reused), len(plan.rerun)
         text = f"↺ {n_reused} node{'s' * (n_reused != 1)} reused · ▶ {n_runs} will run"
-        if n_reused and saved is not None:
+        if n_reused:
             text += f" · the reuse saves {saved[0]:.1f} s and {saved[1]:,} tokens"
-        elif n_reused:
-            text += " · time and tokens saved: unknown (the original's records are not loaded)"
         self._savings.setText(text)
         self._update_buttons()
         self.plan_shown.emit(True)
@@ -269,7 +268,7 @@ def _original_status(record: NodeExecution | None, reused: bool, have_records: b
     if record is not None:
         return record.status
     if reused:
-        return "succeeded"  # only what succeeded is reused
+        return NodeStatus.SUCCEEDED  # only what succeeded is reused
     return "not reached" if have_records else "—"
 
 
@@ -282,28 +281,6 @@ def _elapsed_of(entry: dict[str, Any] | None, records: dict[str, NodeExecution])
     return record.elapsed_time if record is not None else None
 
 
-def _tokens_of(entry: dict[str, Any], records: dict[str, NodeExecution]) -> int:
-    for source in (entry, entry.get("metadata") or {}):
-        for key in ("tokens", "total_tokens"):
-            if isinstance(source.get(key), int):
-                return int(source[key])
-    record = records.get(entry.get("id", ""))
-    tokens = record.metadata.get("total_tokens", 0) if record is not None else 0
-    return int(tokens) if isinstance(tokens, int | float) else 0
-
-
-def _savings(plan: ReplayPlan, records: dict[str, NodeExecution]) -> tuple[float, int] | None:
-    """``(seconds, tokens)`` the reuse saves: the plan's own figures, else summed from the
-    original's records; ``None`` when neither is at hand (never a made-up zero)."""
-    seconds = getattr(plan, "saved_time_s", None)
-    tokens = getattr(plan, "saved_tokens", None)
-    known = all(_elapsed_of(e, records) is not None for e in plan.reused.values())
-    if not isinstance(seconds, int | float):
-        if not known:
-            return None
-        seconds = sum(_elapsed_of(e, records) or 0.0 for e in plan.reused.values())
-    if not isinstance(tokens, int):
-        if not known:
-            return None
-        tokens = sum(_tokens_of(e, records) for e in plan.reused.values())
-    return float(seconds), int(tokens)
+def _savings(plan: ReplayPlan) -> tuple[float, int]:
+    """``(seconds, tokens)`` the reuse saves, as the plan sums them from the original's records."""
+    return float(plan.saved_time_s), int(plan.saved_tokens)

@@ -14,7 +14,6 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
-    QButtonGroup,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -24,7 +23,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QRadioButton,
     QScrollArea,
     QSizePolicy,
     QSpacerItem,
@@ -44,11 +42,9 @@ from desktop_app.dialogs.form_style import (
 from desktop_app.dialogs.input_form import InputForm
 from desktop_app.dialogs.mocks_field import MocksField
 from desktop_app.dialogs.recent_store import RecentStore
-from desktop_app.dialogs.toml_writer import read_toml_file
+from desktop_app.dialogs.where_choice import WhereChoice
 from desktop_app.tasks import TaskRunner
-from engine.dsl import load_workflow
-from engine.graph import Workflow
-from engine.settings import user_config_file
+from engine.api import Workflow, load_workflow
 
 WORKFLOW_FILTER = "Dify workflows (*.yml *.yaml *.json);;All files (*)"
 
@@ -134,17 +130,9 @@ class RunDialog(QDialog):
         self._mocks = MocksField(tasks, self)
         self._mocks.checked.connect(self._update_buttons)
         bottom.addRow(self._row_label("Mocks"), self._mocks)
-        self._here = QRadioButton("Here, in this console", self)
-        self._worker = QRadioButton("On a worker (Celery)", self)
-        (self._worker if configured_where() == "worker" else self._here).setChecked(True)
-        group = QButtonGroup(self)
-        group.addButton(self._here)
-        group.addButton(self._worker)
-        where_row = QHBoxLayout()
-        where_row.addWidget(self._here)
-        where_row.addWidget(self._worker)
-        where_row.addStretch(1)
-        bottom.addRow(self._row_label("Run"), where_row)
+        self._where = WhereChoice(self)
+        self._here = self._where.here
+        bottom.addRow(self._row_label("Run"), self._where)
         root.addLayout(bottom)
 
         self._buttons = QDialogButtonBox(
@@ -175,7 +163,7 @@ class RunDialog(QDialog):
 
     def where(self) -> str:
         """``"here"`` (this process) or ``"worker"`` (a Celery worker)."""
-        return "worker" if self._worker.isChecked() else "here"
+        return self._where.value()
 
     def form(self) -> InputForm:
         return self._form
@@ -307,11 +295,3 @@ class RunDialog(QDialog):
         if path:
             self.load(path)
 
-
-def configured_where() -> str:
-    """The settings dialog's choice of where runs execute (``[console] where`` in flowdeck.toml)."""
-    try:
-        console = read_toml_file(user_config_file()).get("console", {})
-    except (OSError, ValueError):
-        return "here"
-    return console.get("where", "here") if isinstance(console, dict) else "here"

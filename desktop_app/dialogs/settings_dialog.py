@@ -43,7 +43,7 @@ from desktop_app.dialogs.form_style import (
 )
 from desktop_app.dialogs.toml_writer import read_toml_file, update_toml_file
 from desktop_app.tasks import TaskRunner
-from engine.settings import Settings, user_config_file
+from engine.api import NodeStatus, Settings, user_config_file
 
 PERSISTENCE: dict[str, tuple[str, str | None, str]] = {
     # key: (persistence, celery backend, label)
@@ -235,7 +235,7 @@ class SettingsDialog(QDialog):
 
     def _tested_ok(self, found: str) -> None:
         self._test.setEnabled(True)
-        self._test_result.setStyleSheet(f"color: {palette_of(self).state('succeeded').border};")
+        self._test_result.setStyleSheet(f"color: {palette_of(self).state(NodeStatus.SUCCEEDED).border};")
         self._test_result.setText("✓ " + found.replace("\n", "\n✓ "))
         self.tested.emit(True, found)
 

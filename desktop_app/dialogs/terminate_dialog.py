@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.dialogs.form_style import danger_button, heading, muted_label, palette_of, primary_button
-from engine.lifecycle.records import NodeExecution, WorkflowExecution
+from engine.api import NodeExecution, NodeStatus, RunStatus, WorkflowExecution
 
 DEFAULT_REASON = "terminated by the operator"
 
@@ -71,7 +71,7 @@ class TerminateDialog(QDialog):
         self._running = QListWidget(self)
         self._running.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self._running.setSelectionMode(QListWidget.SelectionMode.NoSelection)
-        running_style = pal.state("running")
+        running_style = pal.state(NodeStatus.RUNNING)
         for node in running_nodes:
             item = QListWidgetItem(f"{running_style.glyph}  {node}")
             item.setForeground(QColor(running_style.border))
@@ -117,11 +117,11 @@ class TerminateOutcome:
 
     @property
     def verified(self) -> bool:
-        return self.run_status == "terminated" and not self.still_running
+        return self.run_status == RunStatus.TERMINATED and not self.still_running
 
     def summary(self) -> str:
         lines = []
-        if self.run_status == "terminated":
+        if self.run_status == RunStatus.TERMINATED:
             lines.append("✓ The run ended terminated.")
         else:
             lines.append(f"✕ The run is recorded as {self.run_status}, not terminated.")
@@ -140,8 +140,8 @@ class TerminateOutcome:
 
 
 def terminate_outcome(run: WorkflowExecution, records: Sequence[NodeExecution]) -> TerminateOutcome:
-    cancelled = [r.title or r.node_id for r in records if r.status == "terminated"]
-    running = [r.title or r.node_id for r in records if r.status == "running"]
+    cancelled = [r.title or r.node_id for r in records if r.status == NodeStatus.TERMINATED]
+    running = [r.title or r.node_id for r in records if r.status == NodeStatus.RUNNING]
     return TerminateOutcome(run.status, cancelled, running)
 
 

@@ -9,7 +9,7 @@ from PySide6.QtGui import QColor, QFont
 
 from desktop_app import theme
 from desktop_app.runs import formatting as fmt
-from engine.lifecycle.records import WorkflowExecution
+from engine.api import NodeStatus, RunStatus, WorkflowExecution
 
 COLUMNS: tuple[str, ...] = (
     "Status",
@@ -80,7 +80,7 @@ class RunCells:
             return fmt.format_started(run.started_at)
         if column == ELAPSED:
             return fmt.format_duration(fmt.elapsed_seconds(run))
-        if column in (STEPS, TOKENS) and run.status == "running" and not run.total_steps:
+        if column in (STEPS, TOKENS) and run.status == RunStatus.RUNNING and not run.total_steps:
             return "…"  # the record's totals are written when the run pauses or ends
         if column == STEPS:
             return str(run.total_steps)
@@ -106,6 +106,6 @@ class RunCells:
         color = self._colors.get(status)
         if color is None:
             style = self._palette.state(status)
-            color = QColor(style.border if status != "pending" else self._palette.text_muted)
+            color = QColor(style.border if status != NodeStatus.PENDING else self._palette.text_muted)
             self._colors[status] = color
         return color

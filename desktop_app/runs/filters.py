@@ -24,19 +24,14 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app import theme
+from desktop_app.states import RUN_CHIPS
+from engine.api import RunStatus
 
 SEARCH_DEBOUNCE_MS = 250
 ALL_WORKFLOWS = "All workflows"
 
-#: the chips, in the order they are shown (record statuses)
-CHIP_STATUSES: tuple[str, ...] = (
-    "running",
-    "paused",
-    "succeeded",
-    "partial-succeeded",
-    "failed",
-    "terminated",
-)
+#: the chips, in the order they are shown
+CHIP_STATUSES: tuple[RunStatus, ...] = RUN_CHIPS
 
 #: the time windows of the "since" combo: label -> seconds back from now (None: all)
 SINCE_CHOICES: tuple[tuple[str, float | None], ...] = (
@@ -50,7 +45,7 @@ SINCE_CHOICES: tuple[tuple[str, float | None], ...] = (
 
 @dataclass(frozen=True, slots=True)
 class FilterSelection:
-    statuses: tuple[str, ...] = ()
+    statuses: tuple[RunStatus, ...] = ()
     workflow_name: str | None = None
     since_seconds: float | None = None
     text: str | None = None
@@ -74,7 +69,7 @@ class FilterBar(QWidget):
         super().__init__(parent)
         self._dark = dark
         self._counts: dict[str, int] = {}
-        self.chips: dict[str, QToolButton] = {}
+        self.chips: dict[RunStatus, QToolButton] = {}
         # the chips' box asks for no width of its own: a narrow pane shows them on two rows
         self._chip_box = QWidget(self)
         self._chip_box.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 from datetime import datetime
 
-from engine.lifecycle.records import WorkflowExecution
+from desktop_app.states import run_open
+from engine.api import WorkflowExecution
 
 PLACEHOLDER = "…"
 NOTHING = "—"
@@ -13,7 +14,7 @@ NOTHING = "—"
 
 def elapsed_seconds(run: WorkflowExecution, now: float | None = None) -> float:
     """The run's elapsed time; live (from ``started_at`` to now) while it runs or is paused."""
-    if run.finished_at is None and run.status in ("running", "paused"):
+    if run.finished_at is None and run_open(run.status):
         current = time.time() if now is None else now
         return max(0.0, current - run.started_at, run.elapsed_time)
     if run.elapsed_time:

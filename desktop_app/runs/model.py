@@ -32,8 +32,7 @@ from desktop_app.runs.cells import (
 )
 from desktop_app.runs.paging import PageCache, plan_shift
 from desktop_app.tasks import TaskRunner
-from engine.lifecycle.records import WorkflowExecution
-from engine.persistence.protocols import RunPage, RunQuery
+from engine.api import RunPage, RunQuery, WorkflowExecution
 
 log = logging.getLogger(__name__)
 

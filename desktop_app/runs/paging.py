@@ -16,7 +16,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from engine.lifecycle.records import WorkflowExecution
+from engine.api import WorkflowExecution
 
 
 @dataclass(frozen=True, slots=True)

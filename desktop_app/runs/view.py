@@ -20,9 +20,7 @@ from desktop_app.runs.filters import CHIP_STATUSES, FilterBar
 from desktop_app.runs.model import RunsModel
 from desktop_app.runs.panel_style import panel_stylesheet
 from desktop_app.tasks import TaskRunner
-from engine.lifecycle.records import WorkflowExecution
-from engine.persistence.protocols import RunPage, RunQuery
-from engine.service import Flowdeck
+from engine.api import Flowdeck, RunPage, RunQuery, WorkflowExecution
 
 REFRESH_MS = 1000
 COUNTS_EVERY_TICKS = 1  # one GROUP BY per refresh: as cheap as the count the page read makes anyway
