@@ -4,6 +4,32 @@ Nothing else of ``engine`` is public: ``desktop_app`` and ``engine.cli`` import
 this module (or ``engine``) and nothing deeper; import-linter contracts in
 ``.ci/run`` hold the rule.  Names load on first use (PEP 562), so importing
 this module costs nothing at CLI start-up.
+
+The facade, one object per role (``Flowdeck`` composes them)::
+
+    flowdeck = Flowdeck(settings)
+    handle = flowdeck.runs.start(workflow, inputs, listeners=[on_event])   # Launcher: RunHandle at once
+    flowdeck.runs.replay(run_id, "from-failure")                          # also where="worker" for start
+    for event in flowdeck.runs.watch(run_id): ...                         # here, or a worker's stream
+
+    future = flowdeck.control.terminate(run_id, "enough")  # Control: a ControlFuture, at once
+    future.delivered.result()        # Delivery(owner="here"|"local"|"remote"|"gone"), or UnknownRun,
+                                     # RunAlreadyEnded, RunTakenOver
+    future.add_done_callback(...)    # ControlOutcome(verified, run, nodes, handle), on the verifier's
+                                     # thread: a GUI posts it to its own thread
+    flowdeck.control.pause(run_id); flowdeck.control.resume(run_id, listeners=[on_event])
+    flowdeck.control.ended(run_id, timeout=30)   # Future[WorkflowExecution] once the record is final
+
+    flowdeck.queries.list_runs(RunQuery(...))    # Queries: plain reads on the caller's thread, never
+    flowdeck.queries.get_run(run_id)             # behind control work (status_counts, workflow_names,
+                                                 # node_executions, duration_history, replay_plan,
+                                                 # replay_chain, workflow_of, find_run)
+    flowdeck.close()
+
+Finished runs are forgotten by the facade (a bounded few handles are kept for a late
+watcher); read them from the records.  The blocking methods on ``Flowdeck`` itself
+(``terminate``, ``wait_for_end``, ``list_runs`` ...) delegate to these objects and stay
+while callers move.
 """
 
 from __future__ import annotations
@@ -37,8 +63,17 @@ _EXPORTS: dict[str, str] = {
     "DslError": "engine.errors",
     "UnknownRun": "engine.service",
     "RunAlreadyEnded": "engine.service",
-    # the facade, run handles and results
+    "RunTakenOver": "engine.service",
+    # the facade (composition root and its three roles), run handles and results
     "Flowdeck": "engine.service",
+    "Launcher": "engine.facade.launching",
+    "Control": "engine.facade.control",
+    "ControlFuture": "engine.facade.control",
+    "ControlOutcome": "engine.facade.control",
+    "Delivery": "engine.facade.control",
+    "Owner": "engine.facade.owners",
+    "Queries": "engine.facade.queries",
+    "ReplayMode": "engine.replay",
     "RunHandle": "engine.run",
     "RunResult": "engine.run",
     "ReplayPlan": "engine.replay",
@@ -138,6 +173,10 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, eagerly
         RunResumedEvent,
         RunStartedEvent,
     )
+    from engine.facade.control import Control, ControlFuture, ControlOutcome, Delivery
+    from engine.facade.launching import Launcher
+    from engine.facade.owners import Owner
+    from engine.facade.queries import Queries
     from engine.graph import Graph, NodeSpec, Workflow
     from engine.lifecycle.live_fold import RunFold
     from engine.lifecycle.records import NodeExecution, WorkflowExecution
@@ -155,11 +194,11 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, eagerly
         read_records,
         storage_errors,
     )
-    from engine.replay import ReplayPlan
+    from engine.replay import ReplayMode, ReplayPlan
     from engine.requirements import Requirement, RequirementReport, check_requirements
     from engine.run import RunHandle, RunResult
     from engine.scheduler.mocks import load_mocks
-    from engine.service import Flowdeck, RunAlreadyEnded, UnknownRun
+    from engine.service import Flowdeck, RunAlreadyEnded, RunTakenOver, UnknownRun
     from engine.settings import CelerySettings, Settings, mask_url, user_config_file, user_data_dir
     from engine.triggers import CLI_TRIGGER, REMOTE_TRIGGER
     from engine.variables.pool import mask_secrets

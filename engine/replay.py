@@ -20,6 +20,7 @@ from engine.dsl import load_workflow
 from engine.graph import Workflow
 from engine.lifecycle.records import NodeExecution, WorkflowExecution
 from engine.run import RunHandle, WorkflowSource, start_workflow
+from engine.status import NodeStatus
 
 NEVER_REUSED = frozenset({"assigner", "variable-assigner", "iteration", "loop"})
 ReplayMode = Literal["rerun", "from-failure"]
@@ -55,7 +56,7 @@ def plan_replay(
         return ReplayPlan(rerun=_topological(workflow), mode="rerun")
     last: dict[str, NodeExecution] = {}
     for execution in node_executions:  # skipped records: the node never ran, as if it had no record
-        if execution.metadata.get("container_id") is None and execution.status != "skipped":
+        if execution.metadata.get("container_id") is None and execution.status != NodeStatus.SKIPPED:
             last[execution.node_id] = execution
     graph = workflow.graph
     order = _topological(workflow)
@@ -65,7 +66,7 @@ def plan_replay(
         feeders = [e.source for e in graph.in_edges[node_id] if e.source in last]
         reusable = (
             record is not None
-            and record.status == "succeeded"
+            and record.status == NodeStatus.SUCCEEDED
             and graph.nodes[node_id].type not in NEVER_REUSED
             and all(f in plan.reused for f in feeders)
         )

@@ -66,7 +66,7 @@ def test_old_spellings_still_work(make_flowdeck: Callable[..., Flowdeck], tmp_pa
     flowdeck = make_flowdeck()
     run_id, log, marker = failed_three_steps(flowdeck, tmp_path)
     marker.unlink()
-    assert set(flowdeck.plan_replay(run_id).reused) == {"start", "first", "second"}
+    assert set(flowdeck.replay_plan(run_id).reused) == {"start", "first", "second"}
     replay = flowdeck.replay(run_id, from_failure=True)
     assert flowdeck.wait_for_end(replay.run_id, 60).status == "succeeded"
     assert log.read_text().split().count("first") == 1
