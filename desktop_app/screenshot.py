@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QApplication
 
 from desktop_app import style
 from desktop_app.app import SAMPLE, SAMPLE_INPUTS, application, mocks_beside
+from desktop_app.states import run_final
 from engine.api import Flowdeck, NodeStatus, Settings
 
 SETTLE_S = 1.2
@@ -62,7 +63,7 @@ def render(
             state = window.follower.state
             if live_at is not None and time.monotonic() - started >= live_at:
                 break
-            if live_at is None and state is not None and state.run is not None and state.run.is_final:
+            if live_at is None and state is not None and run_final(state.run):
                 break
             _pump(0.05)
         else:

@@ -183,9 +183,20 @@ class FilterBar(QWidget):
 
     # ------------------------------------------------------------ internals
     def _columns_for(self, width: int) -> int:
-        """All chips on one row when they fit, else three per row (a narrow runs pane)."""
+        """All chips on one row when they fit, else as few rows as fit, evenly filled (at least 3 a row)."""
+        n = len(CHIP_STATUSES)
         needed = sum(chip.sizeHint().width() + 4 for chip in self.chips.values()) + 16
-        return len(CHIP_STATUSES) if width >= needed else 3
+        if width >= needed:
+            return n
+        widths = [chip.sizeHint().width() for chip in self.chips.values()]
+        fit = 3
+        for columns in range(n - 1, 3, -1):
+            grid = sum(max(widths[c::columns]) for c in range(columns)) + 4 * (columns - 1) + 16
+            if grid <= width:
+                fit = columns
+                break
+        rows = -(-n // fit)
+        return -(-n // rows)
 
     def _flow_chips(self, columns: int) -> None:
         if columns == self._chip_columns:
@@ -215,6 +226,8 @@ class FilterBar(QWidget):
             text = f"{style.glyph} {style.label}" + (f"  {count:,}" if count is not None else "")
             if chip.text() != text:
                 chip.setText(text)
+        if self.isVisible():  # counts widen the chips: fewer may fit a row
+            self._flow_chips(self._columns_for(self.width()))
 
     def _style_chips(self) -> None:
         pal = theme.palette(self._dark)
