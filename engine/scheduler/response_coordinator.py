@@ -109,6 +109,9 @@ class ResponseCoordinator:
         self._chunks: dict[tuple[str, str], list[str]] = {}
         self._resolved: set[str] = set()
         self._done: set[str] = set()
+        # the producers whose chunks or end can move the current part (None: unknown, always pump)
+        self._blocked_on: frozenset[str] | None = None
+        self._movers: dict[Selector, frozenset[str]] = {}
 
     @property
     def active(self) -> bool:
@@ -148,6 +151,9 @@ class ResponseCoordinator:
         if not self._parts:
             return
         self._resolved.add(node_id)
+        blocked_on = self._blocked_on
+        if blocked_on is not None and node_id not in blocked_on:
+            return  # the current response waits for other producers: nothing can move
         self._pump()
 
     # ------------------------------------------------------------ internals
@@ -189,7 +195,16 @@ class ResponseCoordinator:
                 return None  # chosen without streaming: read it from the pool
         return None
 
+    def _movers_of(self, selector: Selector) -> frozenset[str]:
+        """The producer of ``selector`` and, for an aggregator's output, the producers of its inputs."""
+        movers = self._movers.get(selector)
+        if movers is None:
+            inputs = self._aggregated.get(selector, ())
+            movers = self._movers[selector] = frozenset({selector[0], *(key[0] for key in inputs)})
+        return movers
+
     def _pump(self) -> None:
+        self._blocked_on = None
         while True:
             if self._current is None:
                 if not self._queue:
@@ -235,6 +250,7 @@ class ResponseCoordinator:
                 self._emit(node_id, chunks[self._forwarded], list(selector))
                 self._forwarded += 1
         if in_graph and producer not in self._resolved:
+            self._blocked_on = self._movers_of(selector)
             return False
         if chunks:
             return True
