@@ -5,9 +5,11 @@ Each group of commands lives in its own module and registers itself on
 (control.py), ``replay`` (replay.py), ``runs``/``show``/``db`` (records.py), ``worker`` (worker.py),
 ``check`` (check.py).  Other packages add commands through the ``flowdeck.cli``
 entry point group (a ``register(app)`` callable): the console adds ``gui`` that way,
-so the engine never imports it.  Command modules import only typer and rich at the top;
-the engine, SQLAlchemy, Alembic and Celery are imported inside the commands, so
-``flowdeck --help`` starts in a fraction of a second.
+so the engine never imports it.  The commands reach the engine only through
+``engine.api`` (an import-linter contract holds it); at the top a command module imports
+typer, rich and ``engine.api``'s light names (statuses, queue names), and everything else
+inside the command, so ``flowdeck --help`` starts in a fraction of a second without
+SQLAlchemy, Alembic or Celery.
 """
 
 from __future__ import annotations
