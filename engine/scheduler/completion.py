@@ -30,7 +30,7 @@ def succeed(
     run = d.run
     limit = run.config.max_output_bytes
     if limit is not None and _size(outputs) > limit:
-        frame.running[node_id] = attempt  # still in flight: terminate marks it
+        frame.attempts[node_id] = attempt  # still in flight: terminate marks it
         run.request_terminate(f"node {node_id!r} output exceeds {limit} bytes")
         return
     pool = frame.pool
@@ -55,7 +55,7 @@ def succeed(
 
 def reuse(d: Scheduler, frame: Frame, attempt: Attempt, record: dict[str, Any]) -> None:
     """Replay from failure: restore what the original run produced; no work is done."""
-    del frame.running[attempt.node_id]
+    del frame.attempts[attempt.node_id]
     attempt.started_at = time.time()
     handle = str(record.get("edge_handle") or "source")
     result = NodeResult(outputs=dict(record.get("outputs") or {}), edge_handle=handle)
@@ -100,7 +100,8 @@ def emit_ended(
     **extra: Any,
 ) -> None:
     spec = frame.graph.nodes[attempt.node_id]
-    mask = frame.pool.mask
+    pool = frame.pool
+    mask = pool.mask if pool.has_secrets else _same
     metadata = dict(result.metadata)
     if result.total_tokens:
         metadata["total_tokens"] = result.total_tokens
@@ -122,6 +123,10 @@ def emit_ended(
         metadata=metadata,
         **extra,
     )
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 def _size(outputs: dict[str, Any]) -> int:

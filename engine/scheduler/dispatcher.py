@@ -76,7 +76,7 @@ class Dispatcher:
                 self._dispatch_ready()
                 if self._must_stop():
                     return stop_frame(self, top)
-            elif (self.ready or top.running) and quiet(self):
+            elif (self.ready or top.attempts) and quiet(self):
                 pause(self, take_snapshot(self), self.handle, self.take_commands)
                 continue
             if top.idle:
@@ -110,7 +110,7 @@ class Dispatcher:
         elif kind == "chunk":
             frame: Frame = message[1]
             attempt: Attempt = message[2]
-            if frame.running.get(attempt.node_id) is attempt:
+            if frame.attempts.get(attempt.node_id) is attempt:
                 frame.coordinator.chunk(attempt.node_id, message[3], message[4])
         elif kind == "retry":
             frame, node_id = message[1], message[2]
@@ -130,15 +130,20 @@ class Dispatcher:
 
     # ------------------------------------------------------------ dispatching
     def enqueue(self, frame: Frame, node_ids: list[str], *, front: bool = False) -> None:
-        frame.queued += len(node_ids)
+        frame.on_queue += len(node_ids)
         if front:
-            self.ready.extendleft((frame, n) for n in reversed(node_ids))
+            self.ready.extendleft([(frame, n) for n in reversed(node_ids)])
             return
         now = time.time()
         ready_at = frame.ready_at
+        if len(node_ids) == 1:  # the common case (a chain): no comprehension
+            node_id = node_ids[0]
+            ready_at[node_id] = now
+            self.ready.append((frame, node_id))
+            return
         for node_id in node_ids:
             ready_at[node_id] = now
-        self.ready.extend((frame, n) for n in node_ids)
+        self.ready.extend([(frame, n) for n in node_ids])
 
     def start_frame(self, frame: Frame) -> None:
         root = frame.graph.root_id
@@ -155,11 +160,11 @@ class Dispatcher:
             if run.terminate_reason is not None or self.top.failure is not None or run.pause_requested:
                 return
             frame, node_id = ready.popleft()
-            frame.queued -= 1
+            frame.on_queue -= 1
             if frame.closed:
                 continue
             if counters.steps >= limit:
-                frame.queued += 1
+                frame.on_queue += 1
                 ready.appendleft((frame, node_id))
                 run.terminate_reason = f"maximum steps ({limit}) exceeded"
                 return
@@ -189,7 +194,7 @@ class Dispatcher:
             )
         attempt = Attempt(node_id, execution_id, len(failed) if failed else 0, CancelToken())
         frame.state.set(node_id, _RUNNING)
-        frame.running[node_id] = attempt
+        frame.attempts[node_id] = attempt
         if frame.top_level and node_id in run.reused:
             reuse(self, frame, attempt, run.reused[node_id])
         elif node is spec.node and spec.type in CONTAINER_TYPES:
@@ -205,9 +210,9 @@ class Dispatcher:
     # -------------------------------------------------------------- outcomes
     def complete(self, frame: Frame, outcome: AttemptOutcome) -> None:
         attempt = outcome.attempt
-        if frame.closed or frame.running.get(attempt.node_id) is not attempt:
+        if frame.closed or frame.attempts.get(attempt.node_id) is not attempt:
             return  # a stale attempt (its frame or the run was stopped)
-        del frame.running[attempt.node_id]
+        del frame.attempts[attempt.node_id]
         if attempt.pooled:
             self.leaf_running -= 1
         error = outcome.error

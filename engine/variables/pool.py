@@ -122,6 +122,10 @@ class VariablePool:
     def secrets(self) -> frozenset[str]:
         return frozenset(self._secrets)
 
+    @property
+    def has_secrets(self) -> bool:
+        return bool(self._secrets)
+
     def add_secret(self, value: str) -> None:
         """Mask ``value`` from now on (a secret environment value)."""
         self._secrets = _secret_tuple((*self._secrets, value))
