@@ -32,6 +32,7 @@ from engine.dsl import load_workflow
 from engine.run import RunHandle
 from engine.service import Flowdeck
 from engine.settings import Settings
+from engine.status import RunStatus
 
 TINY = {
     "nodes": [
@@ -79,6 +80,7 @@ def memory(runs: int, checkpoints: list[int], traced: bool) -> None:
                 events = sum(len(h.history()) for h in handles)
                 mb = tracemalloc.get_traced_memory()[0] / 1e6 if traced else float("nan")
                 print(f"{i:>6} {len(handles):>8} {events:>8} {mb:>10.2f} {time.perf_counter() - t0:>7.1f}")
+                del handles  # else the next count finds these through this list
         flowdeck.close()
 
 
@@ -91,42 +93,29 @@ def latency(hold: float, mode: str) -> None:
         for i in range(3):
             gate = Path(tmp) / f"gate{i}"
             gate.touch()
-            owners.append(
-                OwnerProcess(url, "gated_steps", {"log_file": f"{tmp}/log{i}", "gate_file": str(gate)})
-            )
+            inputs = {"log_file": f"{tmp}/log{i}", "gate_file": str(gate)}
+            owners.append(OwnerProcess(url, "gated_steps", inputs))
         flowdeck = Flowdeck(Settings(database_url=url, persistence="sync"))
+        records = flowdeck.repositories.executions
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if all(
-                (
-                    r := flowdeck.get_run_or_none(o.run_id)
-                    if hasattr(flowdeck, "get_run_or_none")
-                    else flowdeck.repositories.executions.get_run(o.run_id)
-                )
-                is not None
-                and r.status == "running"
-                for o in owners
-            ):
-                break
+        while time.monotonic() < deadline and not all(_running(records.get_run(o.run_id)) for o in owners):
             time.sleep(0.05)
         for o in owners:
-            os.kill(o.proc.pid, signal.SIGSTOP)
-        threading_start = time.perf_counter()
+            os.kill(o.proc.pid, signal.SIGSTOP)  # the owners cannot act on the terminate for ``hold`` s
+        t_start = time.perf_counter()
         ends: list[float] = []
-        if mode == "old":
-            pool = ThreadPoolExecutor(max_workers=3)  # the console's TaskRunner
+        if mode == "old":  # the console's former way: three I/O threads, terminate then wait
+            pool = ThreadPoolExecutor(max_workers=3)
 
             def verify(run_id: str) -> None:
                 flowdeck.terminate(run_id, "bench")
                 flowdeck.wait_for_end(run_id, 10.0)
-                ends.append(time.perf_counter() - threading_start)
+                ends.append(time.perf_counter() - t_start)
 
             for o in owners:
                 pool.submit(verify, o.run_id)
             t0 = time.perf_counter()
             query = pool.submit(flowdeck.list_runs)
-            for o in owners:
-                os.kill(o.proc.pid, signal.SIGCONT) if False else None
             time.sleep(hold)
             for o in owners:
                 os.kill(o.proc.pid, signal.SIGCONT)
@@ -136,7 +125,7 @@ def latency(hold: float, mode: str) -> None:
         else:
             futures = [flowdeck.control.terminate(o.run_id, "bench") for o in owners]
             for f in futures:
-                f.add_done_callback(lambda _f: ends.append(time.perf_counter() - threading_start))
+                f.add_done_callback(lambda _f: ends.append(time.perf_counter() - t_start))
             t0 = time.perf_counter()
             flowdeck.queries.list_runs()
             waited = time.perf_counter() - t0
@@ -153,6 +142,10 @@ def latency(hold: float, mode: str) -> None:
         for o in owners:
             o.finish(30)
             o.stop()
+
+
+def _running(run: Any) -> bool:
+    return run is not None and run.status == RunStatus.RUNNING
 
 
 def main(argv: list[str]) -> int:

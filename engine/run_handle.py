@@ -115,11 +115,6 @@ class RunHandle(CommandSender):
                 return RunStatus(RUN_STATUS_OF_EVENT[type(self._ended)])
             return RunStatus.PAUSED if self._paused is not None else RunStatus.RUNNING
 
-    @property
-    def done(self) -> bool:
-        """The run ended and its result is built."""
-        return self._done.is_set()
-
     def events(self, timeout: float | None = None) -> Iterator[EngineEvent]:
         """Every event of the run from the first, live; ends after the terminal one."""
         index = 0

@@ -53,9 +53,13 @@ class LocalControl:
             raise RuntimeError("this Flowdeck is closed")
         me = self.identity
         channel = DatabaseCommandChannel(self.db, run_id)
-        listener = OwnedRunListener(
-            self.db, run_id, me.owner_id, channel, lambda run, forget: keeper.disown(run, forget=forget)
-        )
+
+        def ended(run: str, forget: bool) -> None:
+            with self._lock:
+                self._owned.pop(run, None)  # an ended run keeps nothing here (bounded memory)
+            keeper.disown(run, forget=forget)
+
+        listener = OwnedRunListener(self.db, run_id, me.owner_id, channel, ended)
         if not claimed:
             run_owners.claim_run(self.db, run_id, me.owner_id, me.host, me.pid)
         keeper.own(run_id)

@@ -23,7 +23,7 @@ from engine.facade.launching import Launcher, Listeners, Mocks
 from engine.facade.owners import Owner, Owners
 from engine.facade.queries import Queries
 from engine.facade.remote_side import RemoteSide
-from engine.facade.verifier import Verifier
+from engine.facade.verifier import Verifier, resolve
 from engine.lifecycle.records import NodeExecution, WorkflowExecution
 from engine.run_handle import RunHandle
 from engine.scheduler.commands import Command, PauseCommand, ResumeCommand, TerminateCommand
@@ -186,11 +186,12 @@ class Control:
             try:
                 delivery = send()
             except BaseException as exc:
-                future.delivered.set_exception(exc)
-                future.set_exception(exc)
+                resolve(future.delivered, exc=exc)
+                resolve(future, exc=exc)
                 return
-            future.delivered.set_result(delivery)
-            self._verify(future, delivery)
+            resolve(future.delivered, value=delivery)
+            if not future.done():  # not cancelled by its caller meanwhile
+                self._verify(future, delivery)
 
         self._pool.submit(work)
         return future

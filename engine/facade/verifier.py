@@ -40,11 +40,6 @@ class Verifier:
         self._thread: threading.Thread | None = None
         self._closed = False
 
-    @property
-    def pending(self) -> int:
-        with self._lock:
-            return len(self._probes)
-
     def watch(
         self,
         check: Callable[[], T | None],
@@ -55,12 +50,14 @@ class Verifier:
         future = future if future is not None else Future()
         probe = _Probe(check, time.monotonic() + timeout, on_timeout, future)
         with self._lock:
-            if self._closed:
-                raise RuntimeError("this Flowdeck is closed")
-            self._probes.append(probe)
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._loop, name=self._name, daemon=True)
-                self._thread.start()
+            closed = self._closed
+            if not closed:
+                self._probes.append(probe)
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._loop, name=self._name, daemon=True)
+                    self._thread.start()
+        if closed:
+            resolve(future, exc=RuntimeError("this Flowdeck is closed"))
         self._wake.set()
         return future
 
@@ -104,15 +101,16 @@ class Verifier:
             if value is None and time.monotonic() >= probe.deadline:
                 value = probe.on_timeout()
         except Exception as exc:
-            _resolve(probe.future, exc=exc)
+            resolve(probe.future, exc=exc)
             return True
         if value is None:
             return False
-        _resolve(probe.future, value=value)
+        resolve(probe.future, value=value)
         return True
 
 
-def _resolve(future: Future[Any], *, value: Any = None, exc: BaseException | None = None) -> None:
+def resolve(future: Future[Any], *, value: Any = None, exc: BaseException | None = None) -> None:
+    """Set ``future``'s result (or exception) unless it was cancelled meanwhile."""
     try:
         if exc is not None:
             future.set_exception(exc)

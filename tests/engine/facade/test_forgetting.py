@@ -5,7 +5,9 @@ from __future__ import annotations
 import gc
 import tracemalloc
 from collections.abc import Callable
+from typing import TypeVar
 
+from engine.control.owned_run import OwnedRunListener
 from engine.dsl import load_workflow
 from engine.events import EngineEvent
 from engine.run import RunHandle
@@ -14,6 +16,7 @@ from engine.status import RunStatus
 from tests.engine.scheduler import graphs as g
 
 RUNS = 300
+T = TypeVar("T")
 
 
 def tiny() -> dict:
@@ -23,15 +26,15 @@ def tiny() -> dict:
     )
 
 
-def handles_alive() -> list[RunHandle]:
+def alive(kind: type[T]) -> list[T]:
     gc.collect()
-    return [o for o in gc.get_objects() if isinstance(o, RunHandle)]
+    return [o for o in gc.get_objects() if isinstance(o, kind)]
 
 
 def test_300_runs_leave_a_bounded_number_of_handles(make_flowdeck: Callable[..., Flowdeck]) -> None:
     flowdeck = make_flowdeck()
     workflow = load_workflow(tiny())
-    before = len(handles_alive())
+    before = len(alive(RunHandle))
     tracemalloc.start()
     try:
         for i in range(RUNS):
@@ -44,12 +47,14 @@ def test_300_runs_leave_a_bounded_number_of_handles(make_flowdeck: Callable[...,
     finally:
         tracemalloc.stop()
     assert flowdeck.runs.live() == []  # nothing runs here any more
-    kept = handles_alive()
+    kept = alive(RunHandle)
     assert len(kept) - before <= flowdeck.runs.recent_limit, f"{len(kept)} run handles kept after {RUNS} runs"
+    owned = alive(OwnedRunListener)  # the database ownership of an ended run is let go too
+    assert len(owned) <= flowdeck.runs.recent_limit, f"{len(owned)} run owners kept after {RUNS} runs"
     events = sum(len(h.history()) for h in kept)
     assert events <= flowdeck.runs.recent_limit * 20, f"{events} events kept after {RUNS} runs"
-    # before the fix 200 tiny runs kept about 10 MB; the bound is generous (allocator noise, caches)
-    assert at_300 - at_100 < 3_000_000, f"memory grew {(at_300 - at_100) / 1e6:.1f} MB over 200 runs"
+    # before the fix 200 tiny runs kept 5.4 MB more; now about 0.1 MB (the bound is generous)
+    assert at_300 - at_100 < 2_000_000, f"memory grew {(at_300 - at_100) / 1e6:.1f} MB over 200 runs"
     # the finished runs stay readable, from their records
     assert flowdeck.queries.list_runs().total == RUNS
 
