@@ -119,7 +119,8 @@ def test_pause_inside_an_iteration_resumes_in_another_process(tmp_path: Path) ->
     workflow = iteration_graph(parallel=True)
     reference = run_workflow(workflow, inputs={"x": "v"}, mocks=SLOW, timeout=30)
     snapshot = _pause_mid_way(workflow, "wait", SLOW)
-    (tmp_path / "state.json").write_text(json.dumps({"workflow": workflow, "snapshot": snapshot, "mocks": SLOW}))
+    state = {"workflow": workflow, "snapshot": snapshot, "mocks": SLOW}
+    (tmp_path / "state.json").write_text(json.dumps(state))
     script = (
         "import json, sys\n"
         "from engine import resume_workflow\n"
@@ -140,3 +141,51 @@ def test_pause_inside_an_iteration_resumes_in_another_process(tmp_path: Path) ->
         "status": "succeeded",
         "outputs": reference.outputs,
     }
+
+
+def nested_graph() -> dict[str, Any]:
+    """An iteration over two rows whose body iterates the items again: rounds open inside rounds."""
+    workflow = iteration_graph(parallel=False)
+    inner = {
+        "id": "inner",
+        "parentId": "it",
+        "data": {
+            "type": "iteration",
+            "title": "inner",
+            "iterator_selector": ["make", "items"],
+            "output_selector": ["body", "output"],
+            "start_node_id": "inner_start",
+            "is_parallel": True,
+            "parallel_nums": 2,
+        },
+    }
+    outer_start = {"id": "it_start", "parentId": "it", "data": {"type": "iteration-start", "title": ""}}
+    inner_start = {"id": "inner_start", "parentId": "inner", "data": {"type": "iteration-start", "title": ""}}
+    nodes = [n for n in workflow["nodes"] if n["id"] not in ("it_start", "wait", "body")]
+    wait = {**g.template("wait", "{{ x }}", x=("inner", "item")), "parentId": "inner"}
+    body = g.template("body", "{{ o }}.{{ i }}:{{ item }}", item=("inner", "item"), i=("inner", "index"))
+    body["data"]["variables"].append({"variable": "o", "value_selector": ["it", "index"]})
+    nodes += [outer_start, inner, inner_start, wait, {**body, "parentId": "inner"}]
+    workflow["nodes"] = nodes
+    workflow["nodes"][2]["data"]["output_selector"] = ["inner", "output"]  # the outer iteration
+    workflow["nodes"][2]["data"]["flatten_output"] = False
+    edges = [("start", "make"), ("make", "it"), ("it_start", "inner"), ("inner_start", "wait")]
+    edges += [("wait", "body"), ("it", "end")]
+    workflow["edges"] = [g.edge(*e) for e in edges]
+    return workflow
+
+
+def test_pause_inside_nested_iterations_resumes() -> None:
+    workflow = nested_graph()
+    slow = {"wait": {"outputs": {"output": "w"}, "delay_ms": 40}}
+    reference = run_workflow(workflow, inputs={"x": "v"}, mocks=slow, timeout=60)
+    assert reference.status == "succeeded", reference.error
+    expected = [[f"{o}.{i}:{item}" for i, item in enumerate(ITEMS)] for o in range(len(ITEMS))]
+    assert reference.outputs == {"out": expected}
+    snapshot = _pause_mid_way(workflow, "wait", slow)
+    outer = snapshot["containers"]["it"]
+    (round_data,) = outer["rounds"].values()
+    assert round_data["containers"]["inner"]["rounds"], "the inner iteration's rounds are in the snapshot"
+    result = resume_workflow(workflow, snapshot, mocks=slow).wait(60)
+    assert result.status == "succeeded", result.error
+    assert result.outputs == reference.outputs
