@@ -71,8 +71,8 @@ def fast_switching() -> Iterator[None]:
         sys.setswitchinterval(before)
 
 
-#: every fan-out node takes a millisecond on a worker, so outputs keep arriving while the iterations run
-SLOW_FAN = {f"p{i}": {"outputs": {"output": "v"}, "delay_ms": 1} for i in range(FAN)}
+#: every fan-out node takes 0.3 ms on a worker: outputs keep arriving while the iterations run
+SLOW_FAN = {f"p{i}": {"outputs": {"output": "v"}, "delay_ms": 0.3} for i in range(FAN)}
 
 
 def _failures(workflow: Workflow, iterations: int) -> list[str]:
