@@ -101,7 +101,7 @@ class RunFollower(QObject):
             self.changed.emit("", [])
             return
         try:
-            handle = self._flowdeck.handle(run_id)
+            handle = self._flowdeck.runs.handle(run_id)
         except UnknownRun:
             handle = None
         if isinstance(handle, RunHandle):  # in this process: its events, live
@@ -140,12 +140,12 @@ class RunFollower(QObject):
             return
         run_id = state.run_id
         self._reading = True
-        flowdeck = self._flowdeck
+        queries = self._flowdeck.queries
 
         def read() -> tuple[WorkflowExecution, list[NodeExecution], Workflow | None]:
-            run = flowdeck.get_run(run_id)
-            workflow = flowdeck.workflow_of(run) if first else None
-            return run, flowdeck.node_executions(run_id), workflow
+            run = queries.get_run(run_id)
+            workflow = queries.workflow_of(run) if first else None
+            return run, queries.node_executions(run_id), workflow
 
         self._tasks.submit(read, lambda r: self._on_read(run_id, r), lambda e: self._on_error(run_id, e))
 
@@ -190,11 +190,11 @@ class RunFollower(QObject):
             return
         # a stream asked to stop (another run was selected meanwhile) or ended: a new one
         stream = self._streams[run_id] = _Stream()
-        flowdeck, listener = self._flowdeck, self._listener
+        runs, listener = self._flowdeck.runs, self._listener
 
         def follow() -> None:  # on the watch thread: touches only the listener and its own flags
             try:
-                for event in flowdeck.watch(run_id):
+                for event in runs.watch(run_id):
                     if stream.stop.is_set():
                         return
                     listener(event)

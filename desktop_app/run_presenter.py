@@ -145,9 +145,9 @@ class RunPresenter(QObject):
 
     def _load_trend(self, workflow_id: str) -> None:
         run_id = self.follower.run_id
-        flowdeck = self._flowdeck
+        queries = self._flowdeck.queries
         self._tasks.submit(
-            lambda: flowdeck.duration_history(workflow_id),
+            lambda: queries.duration_history(workflow_id),
             lambda points: self._show_trend(run_id, points),
             lambda e: log.warning("trend of %s not read: %s", workflow_id, e),
             key="trend",

@@ -95,8 +95,8 @@ def _earlier_runs(flowdeck: Flowdeck, workflow: Path, inputs: dict[str, object],
     if workflow == SAMPLE:
         published = {"outputs": {"url": "http://127.0.0.1:9/reports/2026-12-02"}, "delay_ms": 300}
         ok = dict(mocks, publish=published)
-        flowdeck.start(workflow, inputs, mocks=ok).wait(timeout)
-    flowdeck.start(workflow, inputs, mocks=mocks).wait(timeout)
+        flowdeck.runs.start(workflow, inputs, mocks=ok).wait(timeout)
+    flowdeck.runs.start(workflow, inputs, mocks=mocks).wait(timeout)
 
 
 def main(argv: list[str] | None = None) -> int:

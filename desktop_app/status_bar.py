@@ -91,7 +91,7 @@ class ConsoleStatusBar(QStatusBar):
 
         def database() -> float:
             t0 = time.perf_counter()
-            flowdeck.list_runs(RunQuery(limit=1))
+            flowdeck.queries.list_runs(RunQuery(limit=1))
             return time.perf_counter() - t0
 
         self._tasks.submit(

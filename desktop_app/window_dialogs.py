@@ -105,16 +105,16 @@ class DialogLauncher:
         if len(ids) != 2:
             host.header.show_banner("info", "Select two runs in the list (Ctrl+click) to compare them.")
             return
-        flowdeck = host.flowdeck
+        queries = host.flowdeck.queries
 
         def read() -> tuple[Any, ...]:
-            left, right = flowdeck.get_run(ids[0]), flowdeck.get_run(ids[1])
+            left, right = queries.get_run(ids[0]), queries.get_run(ids[1])
             return (
                 left,
-                flowdeck.node_executions(ids[0]),
+                queries.node_executions(ids[0]),
                 right,
-                flowdeck.node_executions(ids[1]),
-                (flowdeck.workflow_of(left)),
+                queries.node_executions(ids[1]),
+                queries.workflow_of(left),
             )
 
         def show(result: tuple[Any, ...]) -> None:

@@ -155,7 +155,7 @@ class RunsPanel(QWidget):
     # ------------------------------------------------------------ internals
     def _read_page(self, query: RunQuery) -> RunPage:
         # called on the task runner's threads only (the model submits every read there)
-        return self._flowdeck.list_runs(query)
+        return self._flowdeck.queries.list_runs(query)
 
     def _setup_table(self) -> None:
         table = self.table
@@ -217,7 +217,7 @@ class RunsPanel(QWidget):
 
     def _count_statuses(self) -> None:
         base = self.current_query()
-        fetch = self._flowdeck
+        fetch = self._flowdeck.queries
 
         def count() -> tuple[dict[str, int], list[str]]:
             counts = fetch.status_counts(base)  # one GROUP BY, the status filter ignored

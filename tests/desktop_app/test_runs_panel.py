@@ -212,13 +212,13 @@ def test_five_thousand_runs_scroll_to_the_end_loading_only_a_few_pages(
 def test_the_gui_thread_never_reads_the_database(qtbot: QtBot, flowdeck: Flowdeck, tasks) -> None:
     write_runs(flowdeck, mixed_runs(600))
     threads: list[int] = []
-    original = flowdeck.list_runs
+    original = flowdeck.queries.list_runs
 
     def recording(query: RunQuery | None = None):  # type: ignore[no-untyped-def]
         threads.append(threading.get_ident())
         return original(query)
 
-    flowdeck.list_runs = recording  # type: ignore[method-assign]
+    flowdeck.queries.list_runs = recording  # type: ignore[method-assign]
     panel = open_panel(qtbot, flowdeck, tasks, page_size=50)
     wait_rows(qtbot, panel, 600)
     panel.table.scrollToBottom()
@@ -300,17 +300,17 @@ def test_a_failing_database_read_is_reported_and_the_page_asked_again(
     write_runs(flowdeck, mixed_runs(50))
     panel = open_panel(qtbot, flowdeck, tasks, page_size=10)
     wait_rows(qtbot, panel, 50)
-    original = flowdeck.list_runs
+    original = flowdeck.queries.list_runs
     failures: list[str] = []
     panel.model.load_failed.connect(failures.append)
 
     def broken(query: RunQuery | None = None):  # type: ignore[no-untyped-def]
         raise OSError("disk I/O error")
 
-    flowdeck.list_runs = broken  # type: ignore[method-assign]
+    flowdeck.queries.list_runs = broken  # type: ignore[method-assign]
     assert cell(panel, 45, WORKFLOW) == "…"
     qtbot.waitUntil(lambda: any("page 5" in f and "disk I/O error" in f for f in failures), timeout=WAIT_MS)
-    flowdeck.list_runs = original  # type: ignore[method-assign]
+    flowdeck.queries.list_runs = original  # type: ignore[method-assign]
     assert cell(panel, 45, WORKFLOW) == "…"  # asked again
     qtbot.waitUntil(lambda: panel.model.run_at(45) is not None, timeout=WAIT_MS)
 
