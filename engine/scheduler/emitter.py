@@ -19,6 +19,7 @@ from engine.events import EngineEvent, is_terminal
 Listener = Callable[[EngineEvent], None]
 
 log = logging.getLogger(__name__)
+_TERMINAL: dict[type, bool] = {}  # event class -> ends a run (is_terminal, asked once per class)
 
 
 class EventEmitter:
@@ -46,7 +47,10 @@ class EventEmitter:
             seq = self._seq + 1
             event = cls(run_id=self.run_id, seq=seq, at=time.time(), **fields)
             self._seq = seq
-            self._closed = is_terminal(event)
+            terminal = _TERMINAL.get(cls)
+            if terminal is None:
+                terminal = _TERMINAL[cls] = is_terminal(event)
+            self._closed = terminal
             for listener in self._listeners:
                 try:
                     listener(event)
