@@ -111,7 +111,6 @@ class ResponseCoordinator:
         self._done: set[str] = set()
         # the producers whose chunks or end can move the current part (None: unknown, always pump)
         self._blocked_on: frozenset[str] | None = None
-        self._movers: dict[Selector, frozenset[str]] = {}
 
     @property
     def active(self) -> bool:
@@ -196,12 +195,20 @@ class ResponseCoordinator:
         return None
 
     def _movers_of(self, selector: Selector) -> frozenset[str]:
-        """The producer of ``selector`` and, for an aggregator's output, the producers of its inputs."""
-        movers = self._movers.get(selector)
-        if movers is None:
-            inputs = self._aggregated.get(selector, ())
-            movers = self._movers[selector] = frozenset({selector[0], *(key[0] for key in inputs)})
-        return movers
+        """What can unblock ``selector``: its producer's end and, for an aggregator's output, the
+        end of the first input not resolved yet (an earlier input with a value was chosen, so then
+        only the aggregator matters).  Chunks always pump."""
+        producer = selector[0]
+        inputs = self._aggregated.get(selector)
+        if not inputs:
+            return frozenset((producer,))
+        for key in inputs:
+            if key[0] not in self._resolved:
+                return frozenset((producer, key[0]))
+            value = self._pool.lookup(key)
+            if value is not MISSING and value is not None:
+                break
+        return frozenset((producer,))
 
     def _pump(self) -> None:
         self._blocked_on = None
