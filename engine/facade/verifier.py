@@ -19,7 +19,7 @@ from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
-POLL_S = 0.05
+POLL_S = 0.1
 
 
 @dataclass(slots=True, eq=False)
