@@ -92,3 +92,22 @@ def test_pause_and_resume_futures_resolve_once_the_records_say_so(
 def test_waiting_for_an_unknown_run_fails_at_once(make_flowdeck: Callable[..., Flowdeck]) -> None:
     with pytest.raises(UnknownRun, match="no run nope"):
         make_flowdeck().control.ended("nope", timeout=30).result(5)
+
+
+def test_an_unverified_terminate_resolves_with_the_record_as_it_stands(
+    make_flowdeck: Callable[..., Flowdeck], owner_process: Callable[..., OwnerProcess], tmp_path: Path
+) -> None:
+    owner = owner_process("gated_steps", gated(tmp_path, "late"))
+    flowdeck = make_flowdeck()
+    wait_for_status(flowdeck, owner.run_id, RunStatus.RUNNING)
+    flowdeck.control.verify_timeout = 0.5
+    os.kill(owner.proc.pid, signal.SIGSTOP)
+    try:
+        outcome = flowdeck.control.terminate(owner.run_id, "too late").result(30)
+    finally:
+        os.kill(owner.proc.pid, signal.SIGCONT)
+    assert not outcome.verified and outcome.owner == "local"
+    assert outcome.run is not None and outcome.run.status == RunStatus.RUNNING
+    assert flowdeck.control.ended(owner.run_id, timeout=30).result(35).status == RunStatus.TERMINATED
+    rc, out, _err = owner.finish()
+    assert rc == 0 and "status terminated" in out
