@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.service import Flowdeck
-from engine.settings import Settings
+from engine.api import Flowdeck, Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = ROOT / "resources" / "workflows"

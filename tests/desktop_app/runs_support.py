@@ -5,9 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 
-from engine.lifecycle.records import WorkflowExecution
+from engine.api import Flowdeck, WorkflowExecution
 from engine.persistence.sql import upsert_runs
-from engine.service import Flowdeck
 
 GRAPH = {"nodes": [{"id": "start"}], "edges": []}
 STATUSES = ("succeeded", "failed", "partial-succeeded", "terminated", "paused", "running")

@@ -8,9 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from engine.persistence.protocols import RunQuery
-from engine.service import Flowdeck
-from engine.settings import Settings
+from engine.api import Flowdeck, RunQuery, Settings
 from tests.desktop_app.conftest import ROOT
 
 

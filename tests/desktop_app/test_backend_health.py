@@ -9,8 +9,7 @@ from psycopg import sql
 from PySide6.QtCore import QTimer
 
 from desktop_app.main_window import MainWindow
-from engine.service import Flowdeck
-from engine.settings import Settings
+from engine.api import Flowdeck, Settings
 from tests.engine.persistence.conftest import _admin, temporary_postgres_database
 
 

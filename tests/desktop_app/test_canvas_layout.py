@@ -11,7 +11,7 @@ from desktop_app import theme
 from desktop_app.canvas.edges import edge_state
 from desktop_app.canvas.layout import CanvasLayout, Rect, layout_workflow
 from engine import load_workflow
-from engine.graph import Workflow
+from engine.api import Workflow
 from tests.conftest import require_corpus
 from tests.desktop_app.conftest import SAMPLE
 

@@ -12,7 +12,7 @@ from desktop_app.canvas.edges import EdgeItem
 from desktop_app.canvas.items import NodeItem
 from desktop_app.run_state import NodeView
 from engine import load_workflow
-from engine.lifecycle.records import NodeExecution
+from engine.api import NodeExecution
 from tests.desktop_app.test_canvas_layout import bare_graph
 
 CALLS = 20_000

@@ -10,8 +10,7 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 
 from desktop_app.charts import ChartsPanel
 from desktop_app.theme import palette
-from engine.lifecycle.records import NodeExecution, WorkflowExecution
-from engine.service import Flowdeck
+from engine.api import Flowdeck, NodeExecution, WorkflowExecution
 from tests.desktop_app.conftest import SAMPLE, SAMPLE_MOCKS
 
 
@@ -187,7 +186,7 @@ def test_trend_draws_the_workflow_history_with_p50_p95(
 
 
 def test_trend_percentiles_colours_and_running_runs(panel: ChartsPanel) -> None:
-    from engine.persistence.protocols import DurationPoint
+    from engine.api import DurationPoint
 
     base = 1_800_000_000.0
     points = [

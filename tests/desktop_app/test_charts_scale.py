@@ -7,7 +7,8 @@ import pytest
 from desktop_app import theme
 from desktop_app.charts import ChartsPanel
 from desktop_app.charts.data import row_label
-from engine.lifecycle.records import NodeAttempt, NodeExecution, WorkflowExecution
+from engine.api import NodeExecution, WorkflowExecution
+from engine.lifecycle.records import NodeAttempt
 
 T0 = 1_800_000_000.0
 

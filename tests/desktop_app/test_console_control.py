@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from desktop_app.main_window import MainWindow
+from desktop_app.states import run_final
 from engine.api import Flowdeck, NodeStatus, RunStatus
 
 SLOW = Path(__file__).parent / "workflows" / "slow_code.yml"
@@ -20,6 +21,11 @@ def window(qtbot, flowdeck: Flowdeck) -> MainWindow:
     win.resize(1500, 900)
     win.show()
     return win
+
+
+def _final(window: MainWindow) -> bool:
+    state = window.follower.state
+    return state is not None and run_final(state.run)
 
 
 def test_three_terminates_hold_no_console_thread_and_each_is_verified(qtbot, window: MainWindow) -> None:
@@ -57,3 +63,22 @@ def test_pause_and_resume_hold_no_console_thread_and_say_what_the_records_verify
     qtbot.waitUntil(
         lambda: window.flowdeck.queries.get_run(run_id).status == RunStatus.SUCCEEDED, timeout=10_000
     )
+
+
+def test_pause_and_resume_from_the_console(qtbot, window):
+    window.start_run(TWO_STEPS, {})
+    qtbot.waitUntil(lambda: window.canvas.node_state("first") == "running", timeout=10_000)
+    run_id = window.follower.run_id
+    window.toggle_pause()  # Ctrl+P
+    qtbot.waitUntil(lambda: window.follower.state.status == "paused", timeout=10_000)
+    qtbot.waitUntil(lambda: window.flowdeck.get_run(run_id).status == "paused", timeout=5000)  # write-behind
+    assert window.canvas.node_state("first") == "succeeded"  # the running node finished first
+    assert window.canvas.node_state("second") == "pending"  # and nothing new started
+    assert window.actions_.pause.text() == "Resume"
+    assert "paused" in window.header.pill.text()
+    window.toggle_pause()
+    qtbot.waitUntil(lambda: _final(window), timeout=10_000)
+    qtbot.waitUntil(lambda: window.flowdeck.get_run(run_id).is_final, timeout=5000)
+    run = window.flowdeck.get_run(run_id)
+    assert run.status == "succeeded" and run.outputs == {"answer": "42"}
+    assert window.canvas.node_state("second") == "succeeded"

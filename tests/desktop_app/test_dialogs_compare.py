@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from desktop_app.dialogs.compare_dialog import CompareDialog, _outputs_text
-from engine.dsl import load_workflow
-from engine.service import Flowdeck
+from engine.api import Flowdeck, load_workflow
 from tests.desktop_app.conftest import SAMPLE, SAMPLE_MOCKS
 
 
@@ -55,7 +54,7 @@ workflow:
 def test_a_declared_secret_is_never_shown(qtbot) -> None:
     import time
 
-    from engine.lifecycle.records import NodeExecution, WorkflowExecution
+    from engine.api import NodeExecution, WorkflowExecution
 
     workflow = load_workflow(SECRET_WORKFLOW)
 

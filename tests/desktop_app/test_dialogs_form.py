@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QPlainTextEdit
 
 from desktop_app.dialogs.input_form import InputForm
-from engine.nodes.start import StartVariable
+from engine.api import StartVariable
 
 VARIABLES = [
     StartVariable(variable="name", label="Name", type="text-input", required=True, max_length=8),

@@ -9,9 +9,7 @@ import pytest
 
 from desktop_app.dialogs.replay_dialog import ReplayDialog
 from desktop_app.tasks import TaskRunner
-from engine.dsl import load_workflow
-from engine.lifecycle.records import WorkflowExecution
-from engine.service import Flowdeck
+from engine.api import Flowdeck, WorkflowExecution, load_workflow
 from tests.desktop_app.conftest import SAMPLE, SAMPLE_MOCKS
 
 REUSED = {"start", "load_orders", "summarise", "large_orders", "all_clear", "approval_note"}

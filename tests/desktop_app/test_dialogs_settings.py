@@ -13,7 +13,7 @@ from desktop_app.dialogs.connection_check import join_password, split_password
 from desktop_app.dialogs.settings_dialog import SettingsDialog
 from desktop_app.dialogs.toml_writer import dumps
 from desktop_app.tasks import TaskRunner
-from engine.settings import Settings
+from engine.api import Settings
 from tests.engine.persistence.conftest import PG_HOST, PG_PORT, PG_USER, _require_postgres
 from tests.support.redis_server import running_redis
 

@@ -12,8 +12,7 @@ from desktop_app.dialogs.terminate_dialog import (
     show_terminate_outcome,
     terminate_outcome,
 )
-from engine.lifecycle.records import NodeExecution, WorkflowExecution
-from engine.service import Flowdeck
+from engine.api import Flowdeck, NodeExecution, WorkflowExecution
 from tests.desktop_app.conftest import SAMPLE, SAMPLE_MOCKS
 
 
@@ -93,8 +92,7 @@ def test_outcome_of_a_real_terminated_run(qtbot, flowdeck: Flowdeck) -> None:
 
 def test_show_error_names_the_place(qtbot, tmp_path) -> None:
     from desktop_app.dialogs.errors import describe_error, show_error
-    from engine.dsl import load_workflow
-    from engine.errors import DslError
+    from engine.api import DslError, load_workflow
 
     broken = tmp_path / "bad.yml"
     broken.write_text("kind: app\n", encoding="utf-8")

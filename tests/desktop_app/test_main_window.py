@@ -11,8 +11,7 @@ import pytest
 
 from desktop_app.main_window import MainWindow
 from desktop_app.run_state import display_state
-from engine.service import Flowdeck
-from engine.settings import Settings
+from engine.api import Flowdeck, Settings
 from tests.desktop_app.conftest import ROOT, SAMPLE, SAMPLE_MOCKS
 
 SLOW = Path(__file__).parent / "workflows" / "slow_code.yml"
@@ -167,26 +166,6 @@ def test_a_broken_workflow_file_shows_a_message_naming_the_problem(qtbot, window
     qtbot.waitUntil(lambda: window.last_message is not None and "cycle" in window.last_message.text().lower(),
                     timeout=5000)
     assert window.isVisible()
-
-
-def test_pause_and_resume_from_the_console(qtbot, window):
-    workflow = Path(__file__).parent / "workflows" / "two_steps.yml"
-    window.start_run(workflow, {})
-    qtbot.waitUntil(lambda: window.canvas.node_state("first") == "running", timeout=10_000)
-    run_id = window.follower.run_id
-    window.toggle_pause()  # Ctrl+P
-    qtbot.waitUntil(lambda: window.follower.state.status == "paused", timeout=10_000)
-    qtbot.waitUntil(lambda: window.flowdeck.get_run(run_id).status == "paused", timeout=5000)  # write-behind
-    assert window.canvas.node_state("first") == "succeeded"  # the running node finished first
-    assert window.canvas.node_state("second") == "pending"  # and nothing new started
-    assert window.actions_.pause.text() == "Resume"
-    assert "paused" in window.header.pill.text()
-    window.toggle_pause()
-    qtbot.waitUntil(lambda: _final(window), timeout=10_000)
-    qtbot.waitUntil(lambda: window.flowdeck.get_run(run_id).is_final, timeout=5000)
-    run = window.flowdeck.get_run(run_id)
-    assert run.status == "succeeded" and run.outputs == {"answer": "42"}
-    assert window.canvas.node_state("second") == "succeeded"
 
 
 def test_run_and_terminate_through_the_toolbar_and_its_dialogs(qtbot, window):

@@ -7,8 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from desktop_app.main_window import MainWindow
-from engine.service import Flowdeck
-from engine.settings import Settings
+from engine.api import Flowdeck, Settings
 from tests.engine.remote.conftest import (  # the remote suite's private redis-server and worker
     _module_redis,
     _module_worker,

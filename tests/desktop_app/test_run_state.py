@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from desktop_app.run_state import RunState, display_state
-from engine.service import Flowdeck
+from engine.api import Flowdeck
 from tests.desktop_app.conftest import SAMPLE, SAMPLE_MOCKS
 
 INPUTS = {"region": "us", "days": 7}

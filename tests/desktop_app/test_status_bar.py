@@ -9,8 +9,7 @@ import pytest
 
 from desktop_app.status_bar import ConsoleStatusBar, broker_url_in_use
 from desktop_app.tasks import TaskRunner
-from engine.service import Flowdeck
-from engine.settings import Settings
+from engine.api import Flowdeck, Settings
 from tests.support.redis_server import running_redis
 
 
