@@ -68,6 +68,13 @@ class RunTerminatedEvent(RunEndedEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class RunInterruptedEvent(RunTerminatedEvent):
+    """Its owner stopped reporting and was stopped by the orphan policy (engine.control.orphan_policy)."""
+
+    name: ClassVar[str] = "run_interrupted"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RunPausedEvent(EngineEvent):
     """The run stopped dispatching; ``snapshot`` resumes it (a JSON mapping)."""
 
@@ -246,6 +253,7 @@ RUN_STATUS_OF_EVENT: dict[type[EngineEvent], str] = {
     RunPartialSucceededEvent: "partial-succeeded",
     RunFailedEvent: "failed",
     RunTerminatedEvent: "terminated",
+    RunInterruptedEvent: "interrupted",
     RunPausedEvent: "paused",
 }
 

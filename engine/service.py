@@ -70,7 +70,7 @@ class Flowdeck:
         self.repositories = repositories
         db = sql_engine_of(repositories)
         # runs recorded in a SQL database are owned there (commands, heartbeat, snapshots)
-        self._local = LocalControl(db) if db is not None else None
+        self._local = LocalControl(db, owners=self.settings.owners) if db is not None else None
         self._remote = RemoteSide(self.settings, repositories)
         workflows = WorkflowCache()
         self.queries = Queries(repositories, self._local, workflows)

@@ -74,6 +74,15 @@ class CelerySettings(BaseModel):
     visibility_timeout_s: float = Field(default=900.0, gt=0)
 
 
+class OwnerSettings(BaseModel):
+    """The owners of running runs beat every ``heartbeat_interval_s``; one silent for longer than
+    ``heartbeat_ttl_s`` is stopped by the orphan policy, which sweeps every ``sweep_interval_s``."""
+
+    heartbeat_interval_s: float = Field(default=2.0, gt=0)
+    heartbeat_ttl_s: float = Field(default=10.0, gt=0)
+    sweep_interval_s: float = Field(default=3.0, ge=0)  # 0: this process never sweeps on its own
+
+
 class ModelSettings(BaseModel):
     """One configured model: how to reach ``provider``/``name`` from the DSL."""
 
@@ -93,6 +102,7 @@ class Settings(BaseSettings):
     persistence: Literal["sync", "celery"] = "sync"
     engine: EngineSettings = Field(default_factory=EngineSettings)
     celery: CelerySettings = Field(default_factory=CelerySettings)
+    owners: OwnerSettings = Field(default_factory=OwnerSettings)
     models: list[ModelSettings] = Field(default_factory=list)
     #: values of secret environment variables, by name, for workflows whose graph
     #: carries them masked (replays from a record, remote workers)

@@ -1,6 +1,6 @@
-"""Operator control of runs from outside their process: identity, liveness, the keeper thread."""
+"""Operator control of runs from outside their process: identity, liveness, the keeper thread,
+and the one orphan policy (:mod:`engine.control.orphan_policy`).
 
-from engine.control.identity import OwnerIdentity, pid_alive
-from engine.control.keeper import ControlKeeper
-
-__all__ = ["ControlKeeper", "OwnerIdentity", "pid_alive"]
+Nothing is imported here, so that any adapter may import one module of this package
+(``engine.control.orphan_policy`` is a leaf) without pulling in the others.
+"""

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from engine.persistence.sql.run_owners import RunOwner
 
-STALE_AFTER_S = 10.0  # a heartbeat older than this means the owner is gone
+STALE_AFTER_S = 10.0  # a heartbeat older than this means the owner is gone (settings.owners.heartbeat_ttl_s)
 
 
 def pid_alive(pid: int) -> bool:

@@ -11,13 +11,16 @@ logged and retried on the next tick; the thread never stops a run.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from collections.abc import Callable
 
 from sqlalchemy import Engine
 
 from engine.control.identity import STALE_AFTER_S, OwnerIdentity, pid_alive
-from engine.persistence.sql import orphan_sweep, run_owners
+from engine.control.orphan_policy import OrphanPolicy
+from engine.control.sql_owners import SqlOwners
+from engine.persistence.sql import run_owners
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +39,8 @@ class ControlKeeper:
         stale_after_s: float = STALE_AFTER_S,
         on_swept: Callable[[list[str]], None] | None = None,
     ) -> None:
+        if sweep_interval_s <= 0:
+            sweep_interval_s = float("inf")  # this process never sweeps on its own
         if beat_interval_s >= stale_after_s:
             raise ValueError(f"beat interval ({beat_interval_s} s) must be shorter than {stale_after_s} s")
         self._engine = engine
@@ -50,6 +55,9 @@ class ControlKeeper:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._failing = False
+        self.policy = OrphanPolicy(
+            SqlOwners(engine, host=identity.host, pid_alive=pid_alive, ttl_s=stale_after_s)
+        )
 
     # ------------------------------------------------------------ ownership
     def own(self, run_id: str) -> None:
@@ -83,9 +91,8 @@ class ControlKeeper:
         return run_owners.beat(self._engine, self.identity.owner_id) if owned else 0
 
     def sweep(self) -> list[str]:
-        return orphan_sweep.sweep_orphans(
-            self._engine, host=self.identity.host, pid_alive=pid_alive, stale_after_s=self._stale_after
-        )
+        """The orphan policy on this database: the ids of the runs it interrupted."""
+        return self.policy.sweep()
 
     # ----------------------------------------------------------- the thread
     def start(self) -> None:
@@ -111,7 +118,7 @@ class ControlKeeper:
     def _loop(self) -> None:
         tick = min(self._beat_interval, self._sweep_interval)
         since_beat = since_sweep = 0.0
-        self._tick(sweep=True)
+        self._tick(sweep=math.isfinite(self._sweep_interval))
         while not self._stop.wait(tick):
             since_beat += tick
             since_sweep += tick
@@ -131,7 +138,5 @@ class ControlKeeper:
                 self._failing = True
             return
         self._failing = False
-        if swept:
-            log.warning("marked %d run(s) whose owner died as failed (interrupted): %s", len(swept), swept)
-            if self._on_swept is not None:
-                self._on_swept(swept)
+        if swept and self._on_swept is not None:
+            self._on_swept(swept)

@@ -19,19 +19,24 @@ from sqlalchemy import Engine
 from engine.control.errors import RunAlreadyEnded, RunTakenOver, UnknownRun
 from engine.control.identity import OwnerIdentity
 from engine.control.keeper import ControlKeeper
+from engine.control.orphan_policy import FINAL_SEQ, NODES_ENDED
 from engine.control.owned_run import OwnedRunListener, RecordGate
 from engine.lifecycle.records import WorkflowExecution
-from engine.lifecycle.statuses import TERMINAL_RUN_STATUSES
 from engine.persistence.sql import orphan_sweep, reads, run_owners
 from engine.persistence.sql.command_channel import DatabaseCommandChannel, send_command
 from engine.persistence.sql.upserts import upsert_runs
-from engine.scheduler.commands import Command
+from engine.scheduler.commands import Command, TerminateCommand
+from engine.settings import OwnerSettings
+from engine.status import RUN_TERMINAL, RunStatus, run_status, transition
 
 
 class LocalControl:
-    def __init__(self, db: Engine, identity: OwnerIdentity | None = None) -> None:
+    def __init__(
+        self, db: Engine, identity: OwnerIdentity | None = None, *, owners: OwnerSettings | None = None
+    ) -> None:
         self.db = db
         self.identity = identity or OwnerIdentity()
+        self.owners = owners or OwnerSettings()
         self._keeper: ControlKeeper | None = None
         self._owned: dict[str, tuple[OwnedRunListener, list[RecordGate]]] = {}
         self._lock = threading.Lock()
@@ -41,7 +46,13 @@ class LocalControl:
         """The control thread, started on first use (None once closed)."""
         with self._lock:
             if self._keeper is None and not self._closed:
-                self._keeper = ControlKeeper(self.db, self.identity)
+                self._keeper = ControlKeeper(
+                    self.db,
+                    self.identity,
+                    beat_interval_s=self.owners.heartbeat_interval_s,
+                    sweep_interval_s=self.owners.sweep_interval_s,
+                    stale_after_s=self.owners.heartbeat_ttl_s,
+                )
                 self._keeper.start()
             return self._keeper
 
@@ -103,7 +114,7 @@ class LocalControl:
         owner = run_owners.owner_of(self.db, run_id)
         if owner is None or owner.owner_id == self.identity.owner_id:
             return False
-        return self.identity.owner_alive(owner, time.time())
+        return self.identity.owner_alive(owner, time.time(), self.owners.heartbeat_ttl_s)
 
     def has_owner_row(self, run_id: str) -> bool:
         return run_owners.owner_of(self.db, run_id) is not None
@@ -119,14 +130,28 @@ class LocalControl:
         return reads.replays_of(self.db, run_ids)
 
     def terminate_abandoned(self, record: WorkflowExecution, reason: str) -> None:
-        """A run whose owner is gone: end its records ``terminated`` right here."""
+        """A run whose owner is gone: end its records ``terminated`` right here (a final seq).
+
+        The terminate also goes to the owner's command rows: should it only have stalled, it
+        stops when it wakes, and its records can no longer change.
+        """
         run_id = record.id
-        if orphan_sweep.end_orphan(
-            self.db, run_id, record.seq, reason, status="terminated", from_statuses=("running", "paused")
+        current = run_status(record.status)
+        transition(current, RunStatus.TERMINATED, subject=f"run {run_id}")
+        if orphan_sweep.end_run(
+            self.db,
+            run_id,
+            record.seq,
+            (RunStatus.RUNNING, RunStatus.PAUSED),
+            RunStatus.TERMINATED,
+            reason,
+            seq=FINAL_SEQ,
+            node_statuses=NODES_ENDED,
+            command=TerminateCommand(reason).to_dict(),
         ):
             return
         now = reads.get_run(self.db, run_id)
-        if now is not None and now.status in TERMINAL_RUN_STATUSES:
+        if now is not None and now.status in RUN_TERMINAL:
             raise RunAlreadyEnded(f"run {run_id} already ended {now.status}")
         raise RunTakenOver(f"run {run_id} changed while it was being terminated: try again")
 
@@ -138,7 +163,7 @@ class LocalControl:
         records follow above it.
         """
         run_id = record.id
-        if record.status != "paused":
+        if record.status != RunStatus.PAUSED:
             raise UnknownRun(f"run {run_id} is {record.status} and its owner is gone: nothing to resume")
         owner = run_owners.owner_of(self.db, run_id)
         snapshot = run_owners.load_snapshot(self.db, run_id)
@@ -151,6 +176,7 @@ class LocalControl:
         if not run_owners.take_over(self.db, run_id, owner.owner_id, me.owner_id, me.host, me.pid):
             raise RunTakenOver(f"run {run_id} was taken over by another process first")
         seq = record.seq + 1
-        running = WorkflowExecution.from_dict({**record.to_dict(), "status": "running", "seq": seq})
+        status = transition(run_status(record.status), RunStatus.RUNNING, subject=f"run {run_id}")
+        running = WorkflowExecution.from_dict({**record.to_dict(), "status": str(status), "seq": seq})
         upsert_runs(self.db, [running])
         return {**snapshot, "last_seq": max(int(snapshot.get("last_seq", 0)), seq)}

@@ -12,11 +12,14 @@ class RunStatus:
     FAILED = "failed"
     TERMINATED = "terminated"
     PAUSED = "paused"
+    INTERRUPTED = "interrupted"  # engine.status.RunStatus.INTERRUPTED (the orphan policy)
 
     ALL: ClassVar[frozenset[str]] = frozenset(
-        {RUNNING, SUCCEEDED, PARTIAL_SUCCEEDED, FAILED, TERMINATED, PAUSED}
+        {RUNNING, SUCCEEDED, PARTIAL_SUCCEEDED, FAILED, TERMINATED, PAUSED, INTERRUPTED}
     )
-    TERMINAL: ClassVar[frozenset[str]] = frozenset({SUCCEEDED, PARTIAL_SUCCEEDED, FAILED, TERMINATED})
+    TERMINAL: ClassVar[frozenset[str]] = frozenset(
+        {SUCCEEDED, PARTIAL_SUCCEEDED, FAILED, TERMINATED, INTERRUPTED}
+    )
 
 
 class NodeStatus:

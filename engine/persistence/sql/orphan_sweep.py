@@ -1,151 +1,148 @@
-"""Runs whose owner died: found through ``run_owners`` and ended in the records.
+"""The SQL side of the orphan policy (:mod:`engine.control.orphan_policy`): find, then end in one go.
 
-A run is an orphan when its record says ``running`` and its owner row's heartbeat
-is older than ``stale_after_s`` (or the owner is a process of this host that no
-longer exists).  :func:`end_orphan` writes the run ``failed`` (error
-``interrupted: ...``), ``finished_at`` set, and closes its ``running`` node
-executions the same way.
+:func:`find_silent` lists the runs whose owner row's heartbeat is older than the TTL (or
+whose owner is a process of this host that no longer exists).  :func:`end_run` ends one
+run in one transaction, guarded by the ``status`` and ``seq`` the caller read (a
+compare-and-set: if the owner wrote meanwhile, or another sweeper was first, nothing is
+written):
 
-The ``seq`` choice.  Each write is a compare-and-set on the ``seq`` just read and
-sets ``seq + 1``:
+- the run record gets the given final status, error, ``finished_at`` and ``seq``;
+- its node records still in one of ``node_statuses`` end ``terminated`` with the same seq;
+- a ``run_commands`` row carries ``command`` to the owner (a stalled owner stops when it wakes);
+- the owner row goes.
 
-- nothing newer is overwritten: if the owner wrote meanwhile, the stored ``seq``
-  moved and the sweep writes nothing (two sweepers racing write once);
-- a late write the owner had in flight with a ``seq`` at or below the one read
-  cannot undo the sweep (the upserts apply only above the stored ``seq``);
-- an owner that was not really dead (a stalled process) keeps going and its next
-  run event carries a higher ``seq``: its truth replaces "interrupted".  A huge
-  ``seq`` would make the sweep final instead, but then a run that did finish
-  would stay "interrupted" forever with node records that disagree; the owner's
-  own record is the better truth.
-
-Paused runs are never swept: their snapshot lets them be resumed.
+The policy ends a silent owner's run ``interrupted`` with a final seq; the facade ends the
+run of a gone owner ``terminated`` the same way (``Control.terminate``).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Engine, case, delete, select, update
+from sqlalchemy import Engine, case, delete, insert, select, update
 
-from engine.persistence.sql.models import NodeExecutionRow, RunOwnerRow, WorkflowRunRow
+from engine.persistence.sql.models import NodeExecutionRow, RunCommandRow, RunOwnerRow, WorkflowRunRow
+from engine.status import RUN_ACTIVE, NodeStatus, RunStatus, run_status
 
-STALE_AFTER_S = 10.0
+
+@dataclass(frozen=True, slots=True)
+class SilentRun:
+    run_id: str
+    status: RunStatus
+    seq: int
+    why: str
 
 
-def find_orphans(
+def find_silent(
     engine: Engine,
     *,
     host: str,
     pid_alive: Callable[[int], bool],
-    stale_after_s: float = STALE_AFTER_S,
+    ttl_s: float,
+    statuses: Collection[RunStatus],
     now: float | None = None,
-) -> list[tuple[str, int, str]]:
-    """``(run_id, seq, why)`` of the running runs whose owner is gone."""
+) -> list[SilentRun]:
+    """The runs in ``statuses`` whose owner is silent for longer than ``ttl_s`` (or gone from this host)."""
     now = time.time() if now is None else now
     stmt = (
         select(
-            WorkflowRunRow.id, WorkflowRunRow.seq, RunOwnerRow.host, RunOwnerRow.pid, RunOwnerRow.heartbeat_at
+            WorkflowRunRow.id,
+            WorkflowRunRow.status,
+            WorkflowRunRow.seq,
+            RunOwnerRow.host,
+            RunOwnerRow.pid,
+            RunOwnerRow.heartbeat_at,
         )
         .join(RunOwnerRow, RunOwnerRow.run_id == WorkflowRunRow.id)
-        .where(WorkflowRunRow.status == "running")
-        .where((RunOwnerRow.heartbeat_at < now - stale_after_s) | (RunOwnerRow.host == host))
+        .where(WorkflowRunRow.status.in_([str(s) for s in statuses]))
+        .where((RunOwnerRow.heartbeat_at < now - ttl_s) | (RunOwnerRow.host == host))
     )
     with engine.connect() as conn:
         rows = conn.execute(stmt).all()
-    orphans: list[tuple[str, int, str]] = []
+    found: list[SilentRun] = []
     for row in rows:
-        if row.heartbeat_at < now - stale_after_s:
-            age = now - row.heartbeat_at if row.heartbeat_at > 0 else None
+        status = run_status(row.status)
+        assert status is not None
+        if row.heartbeat_at < now - ttl_s:
             why = (
-                f"no heartbeat from its owner (pid {row.pid} on {row.host}) for {age:.0f} s"
-                if age is not None
-                else f"its owner (pid {row.pid} on {row.host}) let go of it"
+                f"no heartbeat from pid {row.pid} on {row.host} for {now - row.heartbeat_at:.1f} s"
+                if row.heartbeat_at > 0
+                else f"pid {row.pid} on {row.host} let go of it"
             )
-            orphans.append((row.id, row.seq, why))
+            found.append(SilentRun(row.id, status, row.seq, why))
         elif row.host == host and not pid_alive(row.pid):
-            orphans.append((row.id, row.seq, f"its owner process (pid {row.pid}) is gone"))
-    return orphans
+            found.append(SilentRun(row.id, status, row.seq, f"its process (pid {row.pid}) is gone"))
+    return found
 
 
-def end_orphan(
+def end_run(
     engine: Engine,
     run_id: str,
     seen_seq: int,
-    error: str,
+    from_statuses: Collection[RunStatus],
+    status: RunStatus,
+    reason: str,
     *,
-    status: str = "failed",
-    from_statuses: tuple[str, ...] = ("running",),
-    now: float | None = None,
+    seq: int,
+    node_statuses: Collection[NodeStatus],
+    command: Mapping[str, Any],
+    at: float | None = None,
 ) -> bool:
-    """End the run ``status`` with ``error`` if its record is still at ``seen_seq``; True if written."""
-    now = time.time() if now is None else now
+    """End the run ``status`` (see the module doc) if it is still at ``seen_seq``; True if written."""
+    at = time.time() if at is None else at
     runs = WorkflowRunRow.__table__
     nodes = NodeExecutionRow.__table__
     with engine.begin() as conn:
         written = conn.execute(
             update(runs)
-            .where(runs.c.id == run_id, runs.c.seq == seen_seq, runs.c.status.in_(from_statuses))
+            .where(
+                runs.c.id == run_id,
+                runs.c.seq == seen_seq,
+                runs.c.status.in_([str(s) for s in from_statuses]),
+            )
             .values(
-                status=status,
-                error=error,
-                finished_at=now,
+                status=str(status),
+                error=reason,
+                finished_at=at,
                 # a running run ran until now; a paused one keeps the time it had run
                 elapsed_time=case(
-                    (runs.c.status == "running", now - runs.c.started_at), else_=runs.c.elapsed_time
+                    (runs.c.status == str(RunStatus.RUNNING), at - runs.c.started_at),
+                    else_=runs.c.elapsed_time,
                 ),
-                seq=seen_seq + 1,
+                seq=seq,
             )
         )
         if written.rowcount != 1:
             return False
         conn.execute(
             update(nodes)
-            .where(nodes.c.run_id == run_id, nodes.c.status == "running")
+            .where(nodes.c.run_id == run_id, nodes.c.status.in_([str(s) for s in node_statuses]))
             .values(
-                status=status,
-                error=error,
-                finished_at=now,
-                elapsed_time=now - nodes.c.created_at,
-                seq=nodes.c.seq + 1,
+                status=str(NodeStatus.TERMINATED),
+                error=reason,
+                finished_at=at,
+                elapsed_time=at - nodes.c.created_at,
+                seq=seq,
             )
         )
+        conn.execute(insert(RunCommandRow).values(run_id=run_id, command=dict(command), created_at=at))
         conn.execute(delete(RunOwnerRow).where(RunOwnerRow.run_id == run_id))
     return True
 
 
-def drop_dead_owner_rows(
-    engine: Engine, *, stale_after_s: float = STALE_AFTER_S, now: float | None = None
-) -> int:
-    """Remove owner rows nobody beats for whose run is not running or paused (or was never recorded)."""
+def drop_dead_owner_rows(engine: Engine, *, ttl_s: float, now: float | None = None) -> int:
+    """Remove owner rows nobody beats for whose run is not active (or was never recorded)."""
     now = time.time() if now is None else now
-    live = select(WorkflowRunRow.id).where(WorkflowRunRow.status.in_(("running", "paused")))
+    live = select(WorkflowRunRow.id).where(WorkflowRunRow.status.in_([str(s) for s in RUN_ACTIVE]))
     with engine.begin() as conn:
         result = conn.execute(
             delete(RunOwnerRow).where(
                 RunOwnerRow.heartbeat_at > 0,  # 0: let go of while paused, kept for a resume
-                RunOwnerRow.heartbeat_at < now - stale_after_s,
+                RunOwnerRow.heartbeat_at < now - ttl_s,
                 RunOwnerRow.run_id.not_in(live),
             )
         )
     return max(0, result.rowcount)
-
-
-def sweep_orphans(
-    engine: Engine,
-    *,
-    host: str,
-    pid_alive: Callable[[int], bool],
-    stale_after_s: float = STALE_AFTER_S,
-) -> list[str]:
-    """Mark every orphaned running run ``failed`` ("interrupted: ..."); the ids marked.
-
-    Owner rows left by owners that died before their run was recorded go too.
-    """
-    marked: list[str] = []
-    for run_id, seq, why in find_orphans(engine, host=host, pid_alive=pid_alive, stale_after_s=stale_after_s):
-        if end_orphan(engine, run_id, seq, f"interrupted: {why}"):
-            marked.append(run_id)
-    drop_dead_owner_rows(engine, stale_after_s=stale_after_s)
-    return marked

@@ -1,4 +1,4 @@
-"""Runs whose owner died are marked failed (interrupted) by any live Flowdeck, then replayed."""
+"""Runs whose owner died or went silent are interrupted by any live Flowdeck (the one orphan policy)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,13 @@ from pathlib import Path
 
 from sqlalchemy import update
 
+from engine.control.orphan_policy import FINAL_SEQ
+from engine.control.sql_owners import SqlOwners
 from engine.lifecycle.records import WorkflowExecution
-from engine.persistence.sql import orphan_sweep, upsert_runs
+from engine.persistence.sql import upsert_runs
 from engine.persistence.sql.models import RunOwnerRow
 from engine.service import Flowdeck
+from engine.status import NodeStatus, RunStatus
 from tests.engine.control.conftest import OwnerProcess, db_of, node_record, wait_for_status, workflow
 from tests.support.waiting import wait_until
 
@@ -34,13 +37,13 @@ def test_killed_owner_is_marked_interrupted_then_replayed_from_failure(
     wait_until(second_running, 20, "the second step to be running")
     owner.kill()
     killed = time.monotonic()
-    wait_for_status(flowdeck, owner.run_id, "failed", timeout=SWEPT_WITHIN_S)  # nobody calls sweep here
+    wait_for_status(flowdeck, owner.run_id, RunStatus.INTERRUPTED, timeout=SWEPT_WITHIN_S)  # no sweep call
     swept_after = time.monotonic() - killed
     run = flowdeck.get_run(owner.run_id)
-    assert run.error.startswith("interrupted") and run.finished_at is not None
+    assert "is gone" in run.error and run.finished_at is not None and run.seq == FINAL_SEQ
     statuses = {n.node_id: n.status for n in flowdeck.node_executions(owner.run_id)}
-    assert statuses == {"start": "succeeded", "first": "succeeded", "second": "failed"}
-    assert node_record(flowdeck, owner.run_id, "second").error.startswith("interrupted")
+    assert statuses == {"start": "succeeded", "first": "succeeded", "second": "terminated"}
+    assert node_record(flowdeck, owner.run_id, "second").error == run.error
     assert swept_after < SWEPT_WITHIN_S
 
     gate.unlink()
@@ -70,7 +73,7 @@ def make_stale(flowdeck: Flowdeck, run_id: str, *, host: str = "another-host", a
         )
 
 
-def test_a_stale_heartbeat_from_another_host_is_swept_and_the_owners_later_truth_wins(
+def test_a_stale_heartbeat_from_another_host_is_interrupted_and_the_owner_stops(
     make_flowdeck: Callable[..., Flowdeck], tmp_path: Path
 ) -> None:
     owner, sweeper = make_flowdeck(), make_flowdeck()
@@ -88,18 +91,19 @@ def test_a_stale_heartbeat_from_another_host_is_swept_and_the_owners_later_truth
     assert sweeper.sweep_orphans() == [handle.run_id]
     assert sweeper.sweep_orphans() == []  # marked once
     swept = sweeper.get_run(handle.run_id)
-    assert swept.status == "failed" and swept.error.startswith("interrupted: no heartbeat")
-    assert swept.seq == before.seq + 1
+    assert swept.status == RunStatus.INTERRUPTED and "no heartbeat" in swept.error
+    assert swept.seq == FINAL_SEQ
 
-    # a late write the owner had in flight (at or below the seq the sweep read) cannot undo it
-    late = WorkflowExecution.from_dict({**before.to_dict(), "status": "running"})
+    # a late write the owner had in flight cannot undo it
+    late = WorkflowExecution.from_dict({**before.to_dict(), "status": "running", "seq": before.seq + 5})
     assert upsert_runs(db_of(sweeper), [late]) == 0
-    assert sweeper.get_run(handle.run_id).status == "failed"
-
-    # the owner was not really dead: its next run event carries a higher seq and its truth wins
-    gate.unlink()
-    assert handle.wait(30).status == "succeeded"
-    assert sweeper.wait_for_end(handle.run_id, 10).status == "succeeded"
+    # the owner was not really dead: it takes the terminate the policy sent and stops
+    result = handle.wait(30)
+    assert result.status == RunStatus.TERMINATED and result.error == swept.error
+    assert "third" not in log.read_text().split()
+    after = sweeper.get_run(handle.run_id)
+    assert (after.status, after.seq) == (RunStatus.INTERRUPTED, FINAL_SEQ)
+    assert NodeStatus.RUNNING not in {n.status for n in sweeper.node_executions(handle.run_id)}
 
 
 def test_paused_runs_and_live_owners_are_not_swept(
@@ -123,7 +127,7 @@ def test_paused_runs_and_live_owners_are_not_swept(
     assert handle.wait(30).status == "succeeded"
 
 
-def test_find_orphans_on_this_host_needs_a_dead_pid(
+def test_a_silent_owner_on_this_host_needs_a_dead_pid(
     make_flowdeck: Callable[..., Flowdeck], tmp_path: Path
 ) -> None:
     flowdeck = make_flowdeck()
@@ -132,9 +136,11 @@ def test_find_orphans_on_this_host_needs_a_dead_pid(
     handle = flowdeck.start(workflow("gated_steps"), {"log_file": str(log), "gate_file": str(gate)})
     wait_for_status(flowdeck, handle.run_id, "running")
     me = flowdeck.local_control.identity
-    found = orphan_sweep.find_orphans(db_of(flowdeck), host=me.host, pid_alive=lambda pid: pid != me.pid)
-    assert [run_id for run_id, _seq, _why in found] == [handle.run_id]
-    assert "is gone" in found[0][2]
-    assert orphan_sweep.find_orphans(db_of(flowdeck), host=me.host, pid_alive=lambda pid: True) == []
+    dead = SqlOwners(db_of(flowdeck), host=me.host, pid_alive=lambda pid: pid != me.pid, ttl_s=10.0)
+    found = dead.silent_owners(time.time())
+    assert [orphan.run_id for orphan in found] == [handle.run_id]
+    assert "is gone" in found[0].why
+    alive = SqlOwners(db_of(flowdeck), host=me.host, pid_alive=lambda pid: True, ttl_s=10.0)
+    assert alive.silent_owners(time.time()) == []
     gate.unlink()
     assert handle.wait(30).status == "succeeded"

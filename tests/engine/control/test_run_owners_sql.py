@@ -1,4 +1,4 @@
-"""run_owners and the orphan sweep in SQL, on SQLite and PostgreSQL."""
+"""run_owners and the orphan policy's SQL site, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -8,7 +8,12 @@ from sqlalchemy import Engine
 
 from engine.control.identity import OwnerIdentity
 from engine.control.keeper import ControlKeeper
+from engine.control.orphan_policy import FINAL_SEQ, Orphan
+from engine.control.sql_owners import SqlOwners
 from engine.persistence.sql import orphan_sweep, reads, run_owners, upsert_node_executions, upsert_runs
+from engine.persistence.sql.command_channel import take_commands
+from engine.scheduler.commands import TerminateCommand
+from engine.status import NodeStatus, RunStatus
 from tests.engine.control.test_database_commands import statements
 from tests.engine.persistence.sql import sample_records as sample
 
@@ -61,24 +66,38 @@ def test_snapshot_take_over_is_a_compare_and_set(engine: Engine) -> None:
     assert (owner.owner_id, owner.host, owner.pid, owner.has_snapshot) == ("new", "host-2", 22, False)
 
 
-def test_end_orphan_is_guarded_by_the_seq_it_read(engine: Engine) -> None:
+def interrupt(engine: Engine, run_id: str, seen_seq: int, reason: str, at: float) -> bool:
+    site = SqlOwners(engine, host="here", pid_alive=lambda pid: True, ttl_s=10.0)
+    return site.interrupt(Orphan(run_id, RunStatus.RUNNING, seen_seq, "test"), reason, at)
+
+
+def test_the_policy_s_sql_write_is_guarded_by_the_seq_it_read_and_final(engine: Engine) -> None:
     upsert_runs(engine, [sample.run("r1", seq=5, status="running", started_at=1_000.0)])
     upsert_node_executions(engine, [sample.node("n1", run_id="r1", seq=4, status="running")])
     upsert_node_executions(engine, [sample.node("n2", run_id="r1", seq=3, status="succeeded")])
     run_owners.claim_run(engine, "r1", "dead", "far-away", 1)
-    assert not orphan_sweep.end_orphan(engine, "r1", 4, "interrupted: x", now=1_010.0)  # the record moved on
-    assert orphan_sweep.end_orphan(engine, "r1", 5, "interrupted: x", now=1_010.0)
+    assert not interrupt(engine, "r1", 4, "owner silent", 1_010.0)  # the record moved on
+    assert interrupt(engine, "r1", 5, "owner silent", 1_010.0)
     run = reads.get_run(engine, "r1")
-    assert (run.status, run.error, run.finished_at, run.seq) == ("failed", "interrupted: x", 1_010.0, 6)
+    assert (run.status, run.error, run.finished_at, run.seq) == (
+        RunStatus.INTERRUPTED, "owner silent", 1_010.0, FINAL_SEQ
+    )  # fmt: skip
     assert run.elapsed_time == 10.0
     nodes = {n.id: n for n in reads.get_node_executions(engine, "r1")}
-    assert (nodes["n1"].status, nodes["n1"].error, nodes["n1"].seq) == ("failed", "interrupted: x", 5)
-    assert nodes["n2"].status == "succeeded"
+    assert (nodes["n1"].status, nodes["n1"].error, nodes["n1"].seq) == (
+        NodeStatus.TERMINATED, "owner silent", FINAL_SEQ
+    )  # fmt: skip
+    assert nodes["n2"].status == NodeStatus.SUCCEEDED
     assert run_owners.owner_of(engine, "r1") is None
-    assert not orphan_sweep.end_orphan(engine, "r1", 5, "interrupted: again")  # marked once
+    assert not interrupt(engine, "r1", 5, "again", 1_020.0)  # marked once
+    assert [c.to_dict() for c in take_commands(engine, "r1")] == [TerminateCommand("owner silent").to_dict()]
+    # the owner wakes: whatever it writes (any seq below the final one) changes nothing
+    late = sample.run("r1", seq=9, status="succeeded", started_at=1_000.0)
+    assert upsert_runs(engine, [late]) == 0
+    assert reads.get_run(engine, "r1").status == RunStatus.INTERRUPTED
 
 
-def test_find_orphans_by_stale_heartbeat_or_dead_pid_never_paused(engine: Engine) -> None:
+def test_silent_owners_by_stale_heartbeat_or_dead_pid_never_paused(engine: Engine) -> None:
     now = 10_000.0
     for run_id, status, host, pid, beat in (
         ("stale", "running", "far", 1, now - 60),
@@ -91,10 +110,13 @@ def test_find_orphans_by_stale_heartbeat_or_dead_pid_never_paused(engine: Engine
         upsert_runs(engine, [sample.run(run_id, status=status)])
         run_owners.claim_run(engine, run_id, f"owner-{run_id}", host, pid)
         run_owners.beat(engine, f"owner-{run_id}", now=beat)
-    found = orphan_sweep.find_orphans(engine, host="here", pid_alive=lambda pid: pid == 1000, now=now)
-    assert sorted(r for r, _seq, _why in found) == ["dead-pid", "stale"]
-    whys = {r: why for r, _seq, why in found}
+    site = SqlOwners(engine, host="here", pid_alive=lambda pid: pid == 1000, ttl_s=10.0)
+    found = site.silent_owners(now)
+    assert sorted(o.run_id for o in found) == ["dead-pid", "stale"]
+    whys = {o.run_id: o.why for o in found}
     assert "no heartbeat" in whys["stale"] and "(pid 999) is gone" in whys["dead-pid"]
+    assert [o.run_id for o in SqlOwners(engine, host="here", pid_alive=lambda pid: pid == 1000,
+                                        ttl_s=100.0).silent_owners(now)] == ["dead-pid"]  # fmt: skip
 
 
 def test_rows_of_dead_owners_without_a_live_run_are_dropped(engine: Engine) -> None:
@@ -110,7 +132,7 @@ def test_rows_of_dead_owners_without_a_live_run_are_dropped(engine: Engine) -> N
         run_owners.beat(engine, f"owner-{run_id}", now=beat)
     run_owners.claim_run(engine, "let-go", "owner-let-go", "far", 1)
     run_owners.release(engine, "owner-let-go")
-    assert orphan_sweep.drop_dead_owner_rows(engine, now=now) == 2
+    assert orphan_sweep.drop_dead_owner_rows(engine, ttl_s=10.0, now=now) == 2
     kept = [
         r for r in ("never-recorded", "done", "paused", "young", "let-go") if run_owners.owner_of(engine, r)
     ]
