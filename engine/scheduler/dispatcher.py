@@ -30,7 +30,7 @@ from engine.scheduler.outcome import Outcome
 from engine.scheduler.run_context import RunContext
 from engine.scheduler.run_control import pause, quiet, stop_frame
 from engine.scheduler.snapshot import take_snapshot
-from engine.status import NodeStatus, RunStatus
+from engine.status import NODE_TRANSITIONS, NodeStatus, RunStatus
 from engine.variables import VariablePool
 
 _RUNNING = NodeStatus.RUNNING
@@ -193,7 +193,11 @@ class Dispatcher:
                 ready_at=frame.ready_at.get(node_id, 0.0),
             )
         attempt = Attempt(node_id, execution_id, len(failed) if failed else 0, CancelToken())
-        frame.state.set(node_id, _RUNNING)
+        states = frame.state.node
+        if _RUNNING in NODE_TRANSITIONS[states[node_id]]:  # GraphState.set, inlined on the hot path
+            states[node_id] = _RUNNING
+        else:
+            frame.state.set(node_id, _RUNNING)  # raises IllegalTransition
         frame.attempts[node_id] = attempt
         if frame.top_level and node_id in run.reused:
             reuse(self, frame, attempt, run.reused[node_id])
