@@ -34,6 +34,7 @@ class Segment:
     error: str = ""
     retried: bool = False  # a failed try that was followed by another one
     live: bool = False  # still running: grows up to ``now``
+    untried: bool = False  # no try was recorded: the execution's whole span (its run was interrupted)
 
     def as_tuple(self) -> tuple[str, int, float, float, str]:
         return (self.node_id, self.attempt, self.start, self.end, self.status)
@@ -132,7 +133,25 @@ def timeline(
                     live=True,
                 )
             )
+        elif record.finished_at is not None and not record.attempts and not _reused(record):
+            # ended with no try recorded (its run was interrupted while it ran): its whole span
+            segments.append(
+                Segment(
+                    row=row,
+                    node_id=record.node_id,
+                    attempt=0,
+                    start=record.created_at - t0,
+                    end=max(record.created_at, record.finished_at) - t0,
+                    status=state,
+                    error=record.error or "",
+                    untried=True,
+                )
+            )
     return rows, segments
+
+
+def _reused(record: NodeExecution) -> bool:
+    return bool(record.metadata.get("reused_from"))
 
 
 def durations(

@@ -110,9 +110,10 @@ class TimelineChart(ChartView):
         status = pal.state(run.status)
         elapsed = run.elapsed_time if run.finished_at is not None else self._span
         retried = sum(1 for s in segments if s.retried)
+        tries = sum(1 for s in segments if not s.untried)
         head = (
             f'<b style="color:{status.fill}">{status.glyph} {html.escape(status.label)}</b>'
-            f"&nbsp;&nbsp;{format_seconds(elapsed)} · {self._count(len(rows))} · {len(segments)} attempts"
+            f"&nbsp;&nbsp;{format_seconds(elapsed)} · {self._count(len(rows))} · {tries} attempts"
         )
         seen = list(dict.fromkeys(s.status for s in segments))
         hatch = "▨&nbsp;failed try, retried" if retried else ""

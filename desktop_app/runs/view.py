@@ -25,7 +25,7 @@ from engine.api import Flowdeck, RunPage, RunQuery, WorkflowExecution
 REFRESH_MS = 1000
 COUNTS_EVERY_TICKS = 1  # one GROUP BY per refresh: as cheap as the count the page read makes anyway
 ROW_HEIGHT = 24
-_WIDTHS = {STATUS: 108, WORKFLOW: 150, STARTED: 86, ELAPSED: 72, TOKENS: 62, TRIGGERED: 92, REPLAY_OF: 78}
+_WIDTHS = {STATUS: 124, WORKFLOW: 150, STARTED: 86, ELAPSED: 72, TOKENS: 62, TRIGGERED: 92, REPLAY_OF: 78}
 _DEFAULT_WIDTH = 54
 
 
