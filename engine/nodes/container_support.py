@@ -20,16 +20,14 @@ class RoundResult:
     def to_dict(self) -> dict[str, Any]:
         return {
             "value": self.value,
-            "succeeded": self.succeeded,
+            "ok": self.succeeded,
             "error": self.error,
             "error_type": self.error_type,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RoundResult:
-        return cls(
-            data.get("value"), bool(data["succeeded"]), data.get("error", ""), data.get("error_type", "")
-        )
+        return cls(data.get("value"), bool(data["ok"]), data.get("error", ""), data.get("error_type", ""))
 
 
 def conversation_writes(before: VariablePool, after: VariablePool) -> list[tuple[tuple[str, ...], Any]]:

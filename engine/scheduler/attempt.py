@@ -77,7 +77,7 @@ def worker_job(
     node: Node,
     attempt: Attempt,
 ) -> Callable[[], None]:
-    """The job for a worker: ``("chunk", frame, attempt, output, text)`` while it streams, then ``("done", ...)``."""
+    """A worker's job: ``("chunk", frame, attempt, output, text)`` while streaming, then ``("done", ...)``."""
 
     def stream(output: str, chunk: str) -> None:
         inbox.put(("chunk", frame, attempt, output, chunk))

@@ -39,6 +39,7 @@ class OpenContainer(Cancellable, Protocol):
 
 class Frame:
     __slots__ = (
+        "attempts",
         "closed",
         "container_id",
         "container_index",
@@ -48,11 +49,10 @@ class Frame:
         "failure",
         "graph",
         "loop_break",
+        "on_queue",
         "owner",
         "pool",
-        "queued",
         "ready_at",
-        "running",
         "state",
         "timers",
         "top_level",
@@ -74,23 +74,23 @@ class Frame:
         self.owner = owner
         self.state = GraphState(graph)
         self.coordinator = ResponseCoordinator(graph, pool, emit_chunk)
-        self.running: dict[str, Attempt] = {}
+        self.attempts: dict[str, Attempt] = {}
         self.timers: dict[str, Cancellable] = {}
         self.failed_attempts: dict[str, list[dict[str, Any]]] = {}
         self.ready_at: dict[str, float] = {}
         self.containers: dict[str, OpenContainer] = {}  # container nodes of this frame whose rounds are open
-        self.queued = 0  # entries of this frame on the dispatcher's ready queue
+        self.on_queue = 0  # entries of this frame on the dispatcher's ready queue
         self.failure: Outcome | None = None
         self.loop_break = False  # a loop-end node was reached (loop rounds)
         self.closed = False  # ended: its queued entries and late outcomes are dropped
 
     @property
     def idle(self) -> bool:
-        return not self.running and not self.timers and not self.queued
+        return not self.attempts and not self.timers and not self.on_queue
 
     def in_flight(self, now: float) -> Iterator[tuple[str, Attempt]]:
-        """Every attempt of this frame not ended yet: running ones, and retrying ones (rebuilt from their last try)."""
-        yield from list(self.running.items())
+        """Every attempt of this frame not ended: in flight, then retrying (rebuilt from their last try)."""
+        yield from list(self.attempts.items())
         for node_id in list(self.timers):
             failed = self.failed_attempts[node_id]
             yield node_id, Attempt(node_id, failed[0]["execution_id"], len(failed), CancelToken(), now)

@@ -35,7 +35,7 @@ class GraphState:
         self.predecessor: dict[str, str] = {}
 
     def set(self, node_id: str, target: NodeStatus) -> None:
-        """Move ``node_id`` to ``target``; an illegal change raises :class:`~engine.status.IllegalTransition`."""
+        """Move ``node_id`` to ``target``; an illegal change raises ``engine.status.IllegalTransition``."""
         current = self.node[node_id]
         if target not in NODE_TRANSITIONS[current]:  # the table itself; transition() names the refusal
             transition(current, target, subject=f"node {node_id}")

@@ -30,7 +30,7 @@ def stop_frame(d: Scheduler, frame: Frame, reason: str | None = None) -> Outcome
     elif frame.failure is not None and run.terminate_reason is None:
         reason, outcome = "run failed", frame.failure
     else:
-        reason = run.terminate_reason or "terminated"
+        reason = run.terminate_reason or str(RunStatus.TERMINATED)
         outcome = Outcome(RunStatus.TERMINATED, reason)
     frame.closed = True
     now = time.time()
@@ -47,7 +47,7 @@ def stop_frame(d: Scheduler, frame: Frame, reason: str | None = None) -> Outcome
         timer.cancel()
     d.timers_open -= len(frame.timers)
     frame.timers.clear()
-    frame.running.clear()
+    frame.attempts.clear()
     return outcome
 
 

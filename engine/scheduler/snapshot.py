@@ -46,7 +46,7 @@ def take_snapshot(d: Scheduler) -> dict[str, Any]:
 
 
 def restore(d: Scheduler, snapshot: dict[str, Any]) -> None:
-    """Load ``snapshot`` into a fresh dispatcher (and its run context); its top frame has the snapshot's pool."""
+    """Load ``snapshot`` into a fresh dispatcher (and its run context) whose top frame has its pool."""
     version = snapshot.get("version")
     if version not in (1, SNAPSHOT_VERSION):
         raise ValueError(f"unsupported snapshot version {version!r}")
@@ -59,7 +59,7 @@ def restore(d: Scheduler, snapshot: dict[str, Any]) -> None:
     for entry in snapshot["ready"]:
         path, node_id = ((), entry) if isinstance(entry, str) else (_path_tuple(entry[0]), entry[1])
         frame = frames[path]
-        frame.queued += 1
+        frame.on_queue += 1
         d.ready.append((frame, node_id))
     counters = snapshot["counters"]
     run.counters.steps = counters["steps"]
@@ -94,7 +94,7 @@ def _load_frame(
         spec = frame.graph.nodes[node_id]
         a = saved["attempt"]
         attempt = Attempt(node_id, a["execution_id"], int(a["number"]), CancelToken(), float(a["started_at"]))
-        frame.running[node_id] = attempt
+        frame.attempts[node_id] = attempt
         container = (IterationRun if saved["kind"] == "iteration" else LoopRun)(d, frame, attempt, spec.node)
         container.load(saved)
         frame.containers[node_id] = container
