@@ -53,10 +53,7 @@ from engine.lifecycle.records import (
 )
 
 if TYPE_CHECKING:
-    from engine.persistence.protocols import (
-        WorkflowExecutionRepository,
-        WorkflowNodeExecutionRepository,
-    )
+    from engine.lifecycle.ports import NodeRecordSink, RunRecordSink
 
 log = logging.getLogger(__name__)
 
@@ -83,8 +80,8 @@ class WorkflowCycleManager:
     def __init__(
         self,
         workflow_info: WorkflowInfo,
-        execution_repository: WorkflowExecutionRepository,
-        node_execution_repository: WorkflowNodeExecutionRepository,
+        execution_repository: RunRecordSink,
+        node_execution_repository: NodeRecordSink,
         *,
         triggered_from: str = "app-run",
         created_by: str | None = None,
