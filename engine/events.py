@@ -13,6 +13,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from engine.status import NodeStatus, RunStatus
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EngineEvent:
@@ -248,22 +250,22 @@ TERMINAL_RUN_EVENTS: tuple[type[RunEndedEvent], ...] = (
     RunTerminatedEvent,
 )
 
-RUN_STATUS_OF_EVENT: dict[type[EngineEvent], str] = {
-    RunSucceededEvent: "succeeded",
-    RunPartialSucceededEvent: "partial-succeeded",
-    RunFailedEvent: "failed",
-    RunTerminatedEvent: "terminated",
-    RunInterruptedEvent: "interrupted",
-    RunPausedEvent: "paused",
+RUN_STATUS_OF_EVENT: dict[type[EngineEvent], RunStatus] = {
+    RunSucceededEvent: RunStatus.SUCCEEDED,
+    RunPartialSucceededEvent: RunStatus.PARTIAL_SUCCEEDED,
+    RunFailedEvent: RunStatus.FAILED,
+    RunTerminatedEvent: RunStatus.TERMINATED,
+    RunInterruptedEvent: RunStatus.INTERRUPTED,
+    RunPausedEvent: RunStatus.PAUSED,
 }
 
-NODE_STATUS_OF_EVENT: dict[type[EngineEvent], str] = {
-    NodeSucceededEvent: "succeeded",
-    NodeFailedEvent: "failed",
-    NodeExceptionEvent: "exception",
-    NodeTerminatedEvent: "terminated",
-    NodeReusedEvent: "succeeded",
-    NodeSkippedEvent: "skipped",
+NODE_STATUS_OF_EVENT: dict[type[EngineEvent], NodeStatus] = {
+    NodeSucceededEvent: NodeStatus.SUCCEEDED,
+    NodeFailedEvent: NodeStatus.FAILED,
+    NodeExceptionEvent: NodeStatus.EXCEPTION,
+    NodeTerminatedEvent: NodeStatus.TERMINATED,
+    NodeReusedEvent: NodeStatus.SUCCEEDED,  # a replayed node's record is succeeded, with reused_from
+    NodeSkippedEvent: NodeStatus.SKIPPED,
 }
 
 

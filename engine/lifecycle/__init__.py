@@ -1,22 +1,10 @@
-"""Run records and the manager that keeps them from engine events."""
+"""Run records and the manager that keeps them from engine events (statuses: :mod:`engine.status`)."""
 
 from engine.lifecycle.cycle_manager import WorkflowCycleManager, WorkflowInfo
-from engine.lifecycle.records import (
-    TERMINAL,
-    TERMINAL_NODE_STATUSES,
-    TERMINAL_RUN_STATUSES,
-    NodeAttempt,
-    NodeExecution,
-    NodeStatus,
-    RunStatus,
-    WorkflowExecution,
-    is_final,
-)
+from engine.lifecycle.records import NodeAttempt, NodeExecution, WorkflowExecution
+from engine.status import NodeStatus, RunStatus
 
 __all__ = [
-    "TERMINAL",
-    "TERMINAL_NODE_STATUSES",
-    "TERMINAL_RUN_STATUSES",
     "NodeAttempt",
     "NodeExecution",
     "NodeStatus",
@@ -24,5 +12,4 @@ __all__ = [
     "WorkflowCycleManager",
     "WorkflowExecution",
     "WorkflowInfo",
-    "is_final",
 ]

@@ -28,13 +28,16 @@ Choices worth knowing:
 - When the run ends, any node still ``running`` is closed as ``terminated``.
 - Events of another run, and events whose ``seq`` is not above the last one
   handled (a redelivery), are ignored.
+- Every status change goes through the state machine (:func:`engine.status.accept`):
+  an event the table refuses (a resume after the run succeeded, a node's end after
+  the run closed it) changes and saves nothing, and is logged.  Final is final.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from engine import events as ev
 from engine.lifecycle.node_records import (
@@ -45,35 +48,19 @@ from engine.lifecycle.node_records import (
     new_node_execution,
     skipped_node_execution,
 )
-from engine.lifecycle.records import (
-    NodeExecution,
-    NodeStatus,
-    RunStatus,
-    WorkflowExecution,
-)
+from engine.lifecycle.records import NodeExecution, WorkflowExecution
+from engine.lifecycle.run_changes import Caller, WorkflowInfo, end_run, new_run, pause_run, resume_run
+from engine.status import NodeStatus, RunStatus, accept, allowed, transition
 
 if TYPE_CHECKING:
     from engine.lifecycle.ports import NodeRecordSink, RunRecordSink
 
 log = logging.getLogger(__name__)
 
-
-class WorkflowInfo(Protocol):
-    """What the manager needs to know about the workflow being run."""
-
-    @property
-    def id(self) -> str: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def version(self) -> str: ...
-    @property
-    def graph_dict(self) -> dict[str, Any]: ...
-    @property
-    def graph_hash(self) -> str: ...
-
+__all__ = ["WorkflowCycleManager", "WorkflowInfo"]
 
 _Handler = Callable[["WorkflowCycleManager", Any], None]
+_RUN_ENDED = "the run ended while the node was running"
 
 
 class WorkflowCycleManager:
@@ -92,11 +79,7 @@ class WorkflowCycleManager:
         self._info = workflow_info
         self._runs = execution_repository
         self._nodes = node_execution_repository
-        self._triggered_from = triggered_from
-        self._created_by = created_by
-        self._created_by_role = created_by_role
-        self._tenant_id = tenant_id
-        self._app_id = app_id
+        self._caller = Caller(triggered_from, created_by, created_by_role, tenant_id, app_id)
         self._execution: WorkflowExecution | None = None
         self._node_executions: dict[str, NodeExecution] = {}
         self._skipped: list[str] = []
@@ -161,121 +144,98 @@ class WorkflowCycleManager:
             handler(self, event)
 
     # ------------------------------------------------------------ run events
-    def _new_run(self, event: ev.EngineEvent) -> WorkflowExecution:
-        info = self._info
-        started = event if isinstance(event, ev.RunStartedEvent) else None
-        return WorkflowExecution.new(
-            id=event.run_id,
-            workflow_id=info.id or (started.workflow_id if started else ""),
-            workflow_name=info.name or (started.workflow_name if started else ""),
-            version=info.version,
-            graph=info.graph_dict,
-            graph_hash=info.graph_hash or (started.graph_hash if started else ""),
-            inputs=started.inputs if started else {},
-            started_at=event.at,
-            seq=event.seq,
-            triggered_from=self._triggered_from,
-            created_by=self._created_by,
-            created_by_role=self._created_by_role,
-            tenant_id=self._tenant_id,
-            app_id=self._app_id,
-            replay_of=started.replay_of if started else None,
-        )
+    def _run_to(self, event: ev.EngineEvent, target: RunStatus) -> WorkflowExecution | None:
+        """The run record if it may become ``target`` (created if its start was missed), else None."""
+        run = self._execution
+        if run is None:
+            self._execution = run = new_run(
+                self._info,
+                event,
+                self._caller,
+                transition(None, RunStatus.RUNNING, subject=f"run {event.run_id}"),
+            )
+        return run if _may(run.status, target, "run", event.run_id) else None
 
     def _on_run_started(self, event: ev.RunStartedEvent) -> None:
-        self._execution = self._new_run(event)
+        current = self._execution
+        if current is not None and not _may(current.status, RunStatus.RUNNING, "run", event.run_id):
+            return
+        self._execution = new_run(self._info, event, self._caller, RunStatus.RUNNING)
         self._runs.save(self._execution)
 
-    def _run_record(self, event: ev.EngineEvent) -> WorkflowExecution:
-        """The run record, created from the workflow info if the start was missed."""
-        if self._execution is None:
-            self._execution = self._new_run(event)
-        return self._execution
-
     def _on_run_ended(self, event: ev.RunEndedEvent) -> None:
-        run = self._run_record(event)
         status = ev.RUN_STATUS_OF_EVENT[type(event)]
+        run = self._run_to(event, status)
+        if run is None:
+            return
         for node in self._node_executions.values():
             if node.status == NodeStatus.RUNNING:
-                close_node(
-                    node,
-                    at=event.at,
-                    seq=event.seq,
-                    status=NodeStatus.TERMINATED,
-                    error="the run ended while the node was running",
-                )
+                closed = transition(node.status, NodeStatus.TERMINATED, subject=f"node execution {node.id}")
+                close_node(node, at=event.at, seq=event.seq, status=closed, error=_RUN_ENDED)
                 self._nodes.save(node)
-        nodes = list(self._node_executions.values())
-        run.status = status
-        run.outputs = dict(event.outputs)
-        if isinstance(event, ev.RunFailedEvent):
-            run.error = event.error
-        elif isinstance(event, ev.RunTerminatedEvent):
-            run.error = event.reason
-        run.finished_at = event.at
-        run.elapsed_time = event.elapsed_time or max(0.0, event.at - run.started_at)
-        run.total_steps = event.total_steps or len(nodes)
-        run.total_tokens = event.total_tokens or sum(_tokens(n.metadata) for n in nodes)
-        run.exceptions_count = event.exceptions_count or sum(
-            1 for n in nodes if n.status == NodeStatus.EXCEPTION
-        )
-        run.seq = event.seq
+        end_run(run, event, status, list(self._node_executions.values()))
         self._runs.save(run)
 
     def _on_run_paused(self, event: ev.RunPausedEvent) -> None:
-        run = self._run_record(event)
-        run.status = RunStatus.PAUSED
-        run.elapsed_time = event.elapsed_time or max(0.0, event.at - run.started_at)
-        run.total_steps = event.total_steps or len(self._node_executions)
-        run.seq = event.seq
-        self._runs.save(run)
+        run = self._run_to(event, RunStatus.PAUSED)
+        if run is not None:
+            pause_run(run, event, RunStatus.PAUSED, len(self._node_executions))
+            self._runs.save(run)
 
     def _on_run_resumed(self, event: ev.RunResumedEvent) -> None:
-        run = self._run_record(event)
-        run.status = RunStatus.RUNNING
-        run.seq = event.seq
-        self._runs.save(run)
+        run = self._run_to(event, RunStatus.RUNNING)
+        if run is not None:
+            resume_run(run, event, RunStatus.RUNNING)
+            self._runs.save(run)
 
     # ----------------------------------------------------------- node events
-    def _node(self, event: ev.NodeEvent, created_at: float) -> NodeExecution:
+    def _node_to(self, event: ev.NodeEvent, target: NodeStatus, created_at: float) -> NodeExecution | None:
+        """The node's record if it may become ``target`` (created when new), else None."""
         node = self._node_executions.get(event.node_execution_id)
+        if not _may(None if node is None else node.status, target, "node execution", event.node_execution_id):
+            return None
         if node is None:
-            index = len(self._node_executions) + 1
-            node = new_node_execution(event, index=index, created_at=created_at)
+            node = new_node_execution(event, index=len(self._node_executions) + 1, created_at=created_at)
             self._node_executions[node.id] = node
             self._max_index = max(self._max_index, node.index)
         return node
 
     def _on_node_started(self, event: ev.NodeStartedEvent) -> None:
-        node = self._node(event, event.at)
-        apply_started(node, event)
-        self._max_index = max(self._max_index, node.index)
-        self._nodes.save(node)
+        node = self._node_to(event, NodeStatus.RUNNING, event.at)
+        if node is not None:
+            apply_started(node, event, NodeStatus.RUNNING)
+            self._max_index = max(self._max_index, node.index)
+            self._nodes.save(node)
 
     def _on_node_retry(self, event: ev.NodeRetryEvent) -> None:
-        node = self._node(event, event.start_at or event.at)
-        apply_retry(node, event)
-        self._nodes.save(node)
+        # a failed try to be retried: the execution stays running (its attempt is closed)
+        node = self._node_to(event, NodeStatus.RUNNING, event.start_at or event.at)
+        if node is not None:
+            apply_retry(node, event)
+            self._nodes.save(node)
 
     def _on_node_ended(self, event: ev.NodeEndedEvent) -> None:
-        node = self._node(event, event.started_at or event.at)
-        apply_ended(node, event)
-        self._nodes.save(node)
+        status = ev.NODE_STATUS_OF_EVENT[type(event)]
+        node = self._node_to(event, status, event.started_at or event.at)
+        if node is not None:
+            apply_ended(node, event, status)
+            self._nodes.save(node)
 
     def _on_node_skipped(self, event: ev.NodeSkippedEvent) -> None:
         self._skipped.append(event.node_id)
         key = (event.node_id, event.container_index)
         occurrence = self._skip_counts.get(key, 0)
         self._skip_counts[key] = occurrence + 1
-        record = skipped_node_execution(event, index=self._max_index, occurrence=occurrence)
+        status = transition(None, NodeStatus.SKIPPED, subject=f"skipped node {event.node_id}")
+        record = skipped_node_execution(event, index=self._max_index, status=status, occurrence=occurrence)
         self._skipped_records[record.id] = record
         self._skipped_by_seq[event.seq] = record.id
         self._nodes.save(record)
 
 
-def _tokens(metadata: dict[str, Any]) -> int:
-    value = metadata.get("total_tokens", 0)
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+def _may(current: Any, target: Any, kind: str, record_id: str) -> bool:
+    """:func:`engine.status.accept`, naming the record only when the change is refused (and logged)."""
+    return allowed(current, target) or accept(current, target, subject=f"{kind} {record_id}")
 
 
 _HANDLERS: dict[type, _Handler | None] = {

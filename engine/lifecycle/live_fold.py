@@ -9,29 +9,18 @@ nothing anywhere; redelivered events (``seq`` not above the last) change nothing
 
 from __future__ import annotations
 
-from typing import Any
-
 from engine import events as ev
 from engine.lifecycle.cycle_manager import WorkflowCycleManager, WorkflowInfo
+from engine.lifecycle.ports import DiscardRecords
 from engine.lifecycle.records import NodeExecution, WorkflowExecution
-
-
-class _KeepNothing:
-    """A repository that stores nothing (the records live in the fold only)."""
-
-    def save(self, record: Any) -> None:
-        pass
-
-    def flush(self, timeout: float | None = None) -> bool:
-        return True
 
 
 class RunFold:
     """Read-only records of one run, built from its events."""
 
     def __init__(self, workflow: WorkflowInfo) -> None:
-        keep_nothing = _KeepNothing()
-        self._manager = WorkflowCycleManager(workflow, keep_nothing, keep_nothing)  # type: ignore[arg-type]
+        keep_nothing = DiscardRecords()  # the records live in the fold only
+        self._manager = WorkflowCycleManager(workflow, keep_nothing, keep_nothing)
 
     def apply(self, event: ev.EngineEvent) -> NodeExecution | None:
         """Fold ``event`` in; the node record it created or changed (None for run-level events)."""

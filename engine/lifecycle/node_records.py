@@ -1,4 +1,9 @@
-"""How node events change a :class:`NodeExecution` (pure functions, no I/O)."""
+"""How node events change a :class:`NodeExecution` (pure functions, no I/O).
+
+The caller (:class:`~engine.lifecycle.WorkflowCycleManager`) has already asked the
+state machine (:mod:`engine.status`) whether the change is allowed and passes the
+status it returned; nothing here decides a node's status.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,8 @@ import uuid
 from typing import Any
 
 from engine import events as ev
-from engine.lifecycle.records import NodeAttempt, NodeExecution, NodeStatus
+from engine.lifecycle.node_execution import NodeAttempt, NodeExecution
+from engine.status import NodeStatus
 
 #: namespace of the ids of skipped-node records (uuid5 of run, node, container index, occurrence)
 SKIPPED_ID_NAMESPACE = uuid.UUID("5f0c3e2a-9b1d-4c6e-8a7f-2d4b6c8e0a13")
@@ -31,8 +37,10 @@ def skipped_execution_id(run_id: str, node_id: str, container_index: int | None,
     return uuid.uuid5(SKIPPED_ID_NAMESPACE, name).hex
 
 
-def skipped_node_execution(event: ev.NodeSkippedEvent, *, index: int, occurrence: int = 0) -> NodeExecution:
-    """A node that never ran: status ``skipped``, no attempts, no time spent, at the event's time."""
+def skipped_node_execution(
+    event: ev.NodeSkippedEvent, *, index: int, status: NodeStatus, occurrence: int = 0
+) -> NodeExecution:
+    """A node that never ran (``status``: skipped), no attempts, no time spent, at the event's time."""
     return NodeExecution(
         id=skipped_execution_id(event.run_id, event.node_id, event.container_index, occurrence),
         run_id=event.run_id,
@@ -41,7 +49,7 @@ def skipped_node_execution(event: ev.NodeSkippedEvent, *, index: int, occurrence
         node_type=event.node_type,
         title=event.title,
         created_at=event.at,
-        status=NodeStatus.SKIPPED,
+        status=status,
         finished_at=event.at,
         elapsed_time=0.0,
         metadata=_container_metadata(event),
@@ -64,12 +72,12 @@ def new_node_execution(event: ev.NodeEvent, *, index: int, created_at: float) ->
     )
 
 
-def apply_started(node: NodeExecution, event: ev.NodeStartedEvent) -> None:
+def apply_started(node: NodeExecution, event: ev.NodeStartedEvent, status: NodeStatus) -> None:
     if event.index:
         node.index = event.index
     node.predecessor_node_id = event.predecessor_node_id
     node.queue_wait = max(0.0, event.at - event.ready_at) if event.ready_at else 0.0
-    node.status = NodeStatus.RUNNING
+    node.status = status
     node.seq = event.seq
 
 
@@ -91,8 +99,7 @@ def apply_retry(node: NodeExecution, event: ev.NodeRetryEvent) -> None:
     node.seq = event.seq
 
 
-def apply_ended(node: NodeExecution, event: ev.NodeEndedEvent) -> None:
-    status = ev.NODE_STATUS_OF_EVENT[type(event)]
+def apply_ended(node: NodeExecution, event: ev.NodeEndedEvent, status: NodeStatus) -> None:
     node.inputs = dict(event.inputs)
     node.process_data = dict(event.process_data)
     node.outputs = dict(event.outputs)
@@ -121,7 +128,7 @@ def next_attempt_start(node: NodeExecution) -> float:
 
 
 def close_node(
-    node: NodeExecution, *, at: float, seq: int, status: str, error: str, started_at: float = 0.0
+    node: NodeExecution, *, at: float, seq: int, status: NodeStatus, error: str, started_at: float = 0.0
 ) -> None:
     """Finish the node and its last attempt (which starts no earlier than the previous one ended)."""
     floor = next_attempt_start(node)

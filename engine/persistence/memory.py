@@ -1,9 +1,11 @@
 """Run records kept in memory: for tests and the Python API without a database.
 
 :class:`InMemoryRunStore` implements both repository protocols with the same
-``seq`` guard as the SQL store: a record replaces the stored one only when its
-``seq`` is higher.  ``save`` snapshots the record (``to_dict``) at once, so it is
-safe to call from the engine's dispatcher thread.
+guards as the SQL store: a record replaces the stored one only when its ``seq`` is
+higher and its status may follow the stored one (never after a final status:
+:mod:`engine.persistence.status_guard`); a newer write refused is logged.
+``save`` snapshots the record (``to_dict``) at once, so it is safe to call from the
+engine's dispatcher thread.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 
 from engine.lifecycle.records import NodeExecution, WorkflowExecution
 from engine.persistence.protocols import DurationPoint, RunPage, RunQuery
+from engine.persistence.status_guard import NODE, RUN, may_replace, refused
 
 
 class InMemoryRunStore:
@@ -26,20 +29,20 @@ class InMemoryRunStore:
     # ---------------------------------------------------------------- writes
     def save(self, record: WorkflowExecution | NodeExecution) -> None:
         data = record.to_dict()
-        table = self._runs if isinstance(record, WorkflowExecution) else self._nodes
+        kind, table = (RUN, self._runs) if isinstance(record, WorkflowExecution) else (NODE, self._nodes)
         with self._lock:
-            _apply(table, data)
+            _apply(kind, table, data)
 
     def upsert_runs(self, records: list[dict[str, Any]]) -> int:
         """Apply serialised runs (validated); returns how many changed a record."""
         checked = [WorkflowExecution.from_dict(r).to_dict() for r in records]
         with self._lock:
-            return sum(_apply(self._runs, r) for r in checked)
+            return sum(_apply(RUN, self._runs, r) for r in checked)
 
     def upsert_node_executions(self, records: list[dict[str, Any]]) -> int:
         checked = [NodeExecution.from_dict(r).to_dict() for r in records]
         with self._lock:
-            return sum(_apply(self._nodes, r) for r in checked)
+            return sum(_apply(NODE, self._nodes, r) for r in checked)
 
     def flush(self, timeout: float | None = None) -> bool:
         return True
@@ -92,10 +95,14 @@ class InMemoryRunStore:
         return [NodeExecution.from_dict(n) for n in rows]
 
 
-def _apply(table: dict[str, dict[str, Any]], data: dict[str, Any]) -> bool:
+def _apply(kind: str, table: dict[str, dict[str, Any]], data: dict[str, Any]) -> bool:
     stored = table.get(data["id"])
-    if stored is not None and stored["seq"] >= data["seq"]:
-        return False
+    if stored is not None:
+        if stored["seq"] >= data["seq"]:
+            return False
+        if not may_replace(kind, stored["status"], data["status"]):
+            refused(kind, data["id"], stored["status"], data["status"])
+            return False
     table[data["id"]] = data
     return True
 

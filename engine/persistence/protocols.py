@@ -1,13 +1,14 @@
-"""The seams between the lifecycle manager and the stores of run records.
+"""The repositories of run records: the lifecycle's ports plus the reads persistence offers.
 
-:class:`WorkflowExecutionRepository` and :class:`WorkflowNodeExecutionRepository`
-are what :class:`engine.lifecycle.WorkflowCycleManager` writes to.  ``save`` is
-called from the engine's dispatcher thread, so an implementation must return
-at once (queue or batch the write) and must capture the record's state at call
-time: the manager keeps mutating the same object.  ``flush`` blocks until
-everything saved so far is stored (the caller runs it when a run has ended).
+The lifecycle manager writes to :class:`~engine.lifecycle.ports.RunRecordSink` and
+:class:`~engine.lifecycle.ports.NodeRecordSink` (``save`` returns at once, ``flush``
+waits); those ports live in :mod:`engine.lifecycle.ports` and are re-exported here.
+:class:`WorkflowExecutionRepository` and :class:`WorkflowNodeExecutionRepository` are
+the same sinks with the reads the console and the CLI need; every store here (SQL,
+Celery, in memory) implements them.
 
-Stores apply a record only when its ``seq`` is higher than the stored one.
+Stores apply a record only when its ``seq`` is higher than the stored one and its
+status may follow the stored one (:mod:`engine.persistence.status_guard`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol, runtime_checkable
 
+from engine.lifecycle.ports import DiscardRecords, NodeRecordSink, RunRecordSink
 from engine.lifecycle.records import NodeExecution, WorkflowExecution
+
+__all__ = [
+    "DiscardRecords",
+    "DurationPoint",
+    "NodeRecordSink",
+    "RunPage",
+    "RunQuery",
+    "RunRecordSink",
+    "RunSummaries",
+    "WorkflowExecutionRepository",
+    "WorkflowNodeExecutionRepository",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,15 +97,7 @@ class DurationPoint(NamedTuple):
 
 
 @runtime_checkable
-class WorkflowExecutionRepository(Protocol):
-    def save(self, execution: WorkflowExecution) -> None:
-        """Store (asynchronously) the record's current state; never blocks on I/O."""
-        ...
-
-    def flush(self, timeout: float | None = None) -> bool:
-        """Block until every saved record is stored; ``False`` on timeout."""
-        ...
-
+class WorkflowExecutionRepository(RunRecordSink, Protocol):
     def get_run(self, run_id: str) -> WorkflowExecution | None:
         """One run with its graph snapshot, or ``None``."""
         ...
@@ -117,13 +123,7 @@ class RunSummaries(Protocol):
 
 
 @runtime_checkable
-class WorkflowNodeExecutionRepository(Protocol):
-    def save(self, execution: NodeExecution) -> None:
-        """Store (asynchronously) the record's current state; never blocks on I/O."""
-        ...
-
-    def flush(self, timeout: float | None = None) -> bool: ...
-
+class WorkflowNodeExecutionRepository(NodeRecordSink, Protocol):
     def get_node_executions(self, run_id: str) -> list[NodeExecution]:
         """A run's node executions with their attempts, by ``index``."""
         ...

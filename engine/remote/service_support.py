@@ -28,7 +28,6 @@ from typing import Any
 import redis
 
 from engine.events import EngineEvent, RunPausedEvent
-from engine.lifecycle.records import RunStatus
 from engine.remote.client import RemoteRunHandle, start_remote
 from engine.remote.event_stream import last_event
 from engine.remote.heartbeat import run_liveness
@@ -37,6 +36,7 @@ from engine.remote.orphans import DEFAULT_SWEEP_INTERVAL_S, OrphanSweeper, sweep
 from engine.run import WorkflowSource
 from engine.scheduler.commands import Command
 from engine.settings import Settings, mask_url
+from engine.status import RUN_TERMINAL
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ class RemoteRunState:
 
     @property
     def ended(self) -> bool:
-        return self.status in RunStatus.TERMINAL or self.status == "interrupted"
+        return self.status in RUN_TERMINAL  # interrupted included
 
 
 class RemoteRuns:

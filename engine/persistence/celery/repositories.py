@@ -26,7 +26,7 @@ import threading
 from collections import OrderedDict
 from typing import Any, ClassVar, Generic, TypeVar
 
-from engine.lifecycle.records import NodeExecution, RunStatus, WorkflowExecution
+from engine.lifecycle.records import NodeExecution, WorkflowExecution
 from engine.persistence.celery.app import SAVE_EXECUTION_TASK, SAVE_NODE_EXECUTION_TASK
 from engine.persistence.celery.flusher import CallerContext, RecordFlusher
 from engine.persistence.protocols import (
@@ -109,7 +109,7 @@ class CeleryWorkflowExecutionRepository:
     def get_run(self, run_id: str) -> WorkflowExecution | None:
         live = self._execution_cache.get(run_id)
         cached = WorkflowExecution.from_dict(live.to_dict()) if live is not None else None
-        if cached is not None and cached.status not in RunStatus.TERMINAL:
+        if cached is not None and not cached.is_final:
             return cached
         stored = self._reader.get_run(run_id) if self._reader is not None else None
         if cached is not None and (stored is None or stored.seq < cached.seq):

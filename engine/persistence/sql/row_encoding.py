@@ -19,6 +19,7 @@ from sqlalchemy import Table
 
 from engine.lifecycle.records import NodeAttempt, NodeExecution
 from engine.persistence.sql.models import NodeExecutionRow, WorkflowRow, WorkflowRunRow
+from engine.persistence.status_guard import NODE, RUN, reachable_sql
 
 RUNS: Table = WorkflowRunRow.__table__  # type: ignore[assignment]
 NODES: Table = NodeExecutionRow.__table__  # type: ignore[assignment]
@@ -222,14 +223,24 @@ _check_columns()
 def upsert_sql(
     dialect_name: str, paramstyle: str, table_name: str, columns: tuple[str, ...], rows: int
 ) -> str:
-    """``INSERT ... VALUES (..) x rows ON CONFLICT (pk) DO UPDATE SET ... WHERE seq < excluded.seq``."""
+    """``INSERT ... VALUES (..) x rows ON CONFLICT (pk) DO UPDATE SET ... WHERE <guard>``.
+
+    The guard: the stored ``seq`` is lower and the stored status may be followed by the
+    new one (:func:`engine.persistence.status_guard.reachable_sql`: never after a final
+    status, whatever the ``seq``).  It is part of the statement, so concurrent writers
+    cannot race past it.
+    """
     table = _TABLES[table_name]
     keys = [c.name for c in table.primary_key.columns]
     updates = ", ".join(f"{_q(c)} = excluded.{_q(c)}" for c in columns if c not in keys)
+    guard = f"{_q(table.name)}.seq < excluded.seq"
+    kind = GUARDED_KIND.get(table_name)
+    if kind is not None:
+        guard += f" AND {reachable_sql(kind, f'{_q(table.name)}.status', 'excluded.status')}"
     return (
         f"{_insert(dialect_name, paramstyle, table, columns, rows)} "
         f"ON CONFLICT ({', '.join(_q(k) for k in keys)}) DO UPDATE SET {updates} "
-        f"WHERE {_q(table.name)}.seq < excluded.seq"
+        f"WHERE {guard}"
     )
 
 
@@ -243,14 +254,9 @@ def insert_ignore_sql(
     return f"{_insert(dialect_name, paramstyle, table, columns, rows)} ON CONFLICT ({keys}) DO NOTHING"
 
 
-@functools.cache
-def known_graphs_sql(dialect_name: str, paramstyle: str, count: int) -> str:
-    """The graph hashes out of ``count`` that the ``workflows`` table holds."""
-    mark = "?" if paramstyle == "qmark" else "%s"
-    return f"SELECT graph_hash FROM workflows WHERE graph_hash IN ({', '.join([mark] * count)})"
-
-
 _TABLES = {t.name: t for t in (RUNS, NODES, WORKFLOWS)}
+#: the record tables whose status the upserts guard, and the kind of record in each
+GUARDED_KIND = {RUNS.name: RUN, NODES.name: NODE}
 
 
 def _q(name: str) -> str:

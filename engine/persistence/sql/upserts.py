@@ -3,9 +3,12 @@
 :func:`upsert_runs` and :func:`upsert_node_executions` take records in their
 ``to_dict()`` form (what the Celery tasks carry) and write them with one
 ``executemany`` per table.  Each row is an ``INSERT ... ON CONFLICT DO UPDATE
-... WHERE stored.seq < excluded.seq``: a stale, repeated or out-of-order write
-never moves a record backwards, so the functions can be called any number of
-times, in any order, and converge to the record with the highest ``seq``.
+... WHERE stored.seq < excluded.seq AND <the stored status may be followed by the
+new one>``: a stale, repeated or out-of-order write never moves a record
+backwards, so the functions can be called any number of times, in any order, and
+converge to the record with the highest ``seq``; and a final status is final
+whatever the ``seq`` of a later write (:mod:`engine.persistence.status_guard`).
+A newer write the guard refused is logged.
 
 ``target`` is an ``Engine`` (one transaction is opened and committed), or a
 ``Connection`` / ``Session`` (the caller owns the transaction).  Both return
@@ -29,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from engine.lifecycle.records import NodeExecution, WorkflowExecution
 from engine.persistence.sql import row_encoding as enc
+from engine.persistence.status_guard import refused
 
 Target = Engine | Connection | Session
 
@@ -76,7 +80,7 @@ def upsert_runs(
                 enc.WORKFLOW_COLUMNS,
                 list(workflows.values()),
             )
-        return _execute(conn, enc.upsert_sql, enc.RUNS.name, enc.RUN_COLUMNS, rows)
+        return _upsert(conn, enc.RUNS.name, enc.RUN_COLUMNS, rows)
 
     return _in_transaction(target, write)
 
@@ -97,7 +101,7 @@ def upsert_node_executions(
 
 def upsert_node_rows(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> int:
     """Upsert node rows already encoded (:func:`row_encoding.node_record_row`), one per id."""
-    return _execute(conn, enc.upsert_sql, enc.NODES.name, enc.NODE_COLUMNS, rows)
+    return _upsert(conn, enc.NODES.name, enc.NODE_COLUMNS, rows)
 
 
 # ---------------------------------------------------------------- internals
@@ -123,23 +127,36 @@ def _latest(records: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     return list(best.values())
 
 
-def _insert_graphs(conn: Connection, graphs: dict[str, Mapping[str, Any]]) -> None:
-    """Store the graph snapshots the database lacks (a run's graph is JSON-encoded once)."""
-    known = set(
-        conn.exec_driver_sql(
-            enc.known_graphs_sql(conn.dialect.name, conn.dialect.paramstyle, len(graphs)), tuple(graphs)
-        ).scalars()
-    )
-    now = time.time()
-    missing = [
-        enc.workflow_row(graph_hash, run, run["graph"], now)
-        for graph_hash, run in graphs.items()
-        if graph_hash not in known
-    ]
-    if missing:
-        _execute(conn, enc.insert_ignore_sql, enc.WORKFLOWS.name, enc.WORKFLOW_COLUMNS, missing)
+def _upsert(conn: Connection, table: str, columns: tuple[str, ...], rows: Sequence[tuple[Any, ...]]) -> int:
+    """The guarded upsert of ``rows`` (one per id); newer rows the status guard refused are logged."""
+    changed = _execute(conn, enc.upsert_sql, table, columns, rows)
+    if changed < len(rows):
+        _log_refused(conn, table, columns, rows)
+    return changed
 
 
+def _log_refused(
+    conn: Connection, table: str, columns: tuple[str, ...], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """Log the rows that were newer than the stored record and still not applied (a final status).
+
+    Read in the writing transaction, after the upsert: a row left out with a lower
+    stored ``seq`` was refused by the status guard, not by the ``seq`` (a redelivery).
+    """
+    kind = enc.GUARDED_KIND[table]
+    status_at, seq_at = columns.index("status"), columns.index("seq")
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    for start in range(0, len(rows), _LOOKUP_CHUNK):
+        chunk = rows[start : start + _LOOKUP_CHUNK]
+        sql = f'SELECT id, status, seq FROM "{table}" WHERE id IN ({", ".join([mark] * len(chunk))})'
+        stored = {r[0]: (r[1], r[2]) for r in conn.exec_driver_sql(sql, tuple(row[0] for row in chunk))}
+        for row in chunk:
+            found = stored.get(row[0])
+            if found is not None and found[1] < row[seq_at]:
+                refused(kind, row[0], found[0], row[status_at])
+
+
+_LOOKUP_CHUNK = 500
 # SQLite rows per statement: a few sizes, so the statement cache keeps them prepared
 _CHUNKS = (256, 32, 4, 1)
 

@@ -7,14 +7,8 @@ import json
 
 import pytest
 
-from engine.lifecycle import (
-    TERMINAL,
-    NodeAttempt,
-    NodeExecution,
-    RunStatus,
-    WorkflowExecution,
-    is_final,
-)
+from engine.lifecycle import NodeAttempt, NodeExecution, WorkflowExecution
+from engine.status import NODE_TERMINAL, RUN_TERMINAL, NodeStatus, RunStatus
 
 
 def _run() -> WorkflowExecution:
@@ -77,16 +71,30 @@ def test_attempt_elapsed_time() -> None:
     assert NodeAttempt(0, 1.0).elapsed_time is None
 
 
-def test_terminal_statuses() -> None:
-    assert {"succeeded", "partial-succeeded", "failed", "terminated", "exception", "skipped"} <= TERMINAL
-    assert not is_final("running") and not is_final("paused") and is_final("terminated")
+def test_final_records() -> None:
+    run = _run()
+    for status in RunStatus:
+        run.status = status
+        assert run.is_final == (status in RUN_TERMINAL)
+    node = NodeExecution(id="n", run_id="r1", index=1, node_id="a", node_type="code", created_at=1.0)
+    for node_state in NodeStatus:
+        node.status = node_state
+        assert node.is_final == (node_state in NODE_TERMINAL)
+
+
+def test_every_run_status_survives_a_round_trip_interrupted_and_queued_included() -> None:
+    for status in RunStatus:
+        run = _run()
+        run.status = status
+        back = WorkflowExecution.from_dict(json.loads(json.dumps(run.to_dict())))
+        assert back.status is status
 
 
 @pytest.mark.parametrize(
     ("change", "message"),
     [
         ({"status": 3}, "field 'status' must be str"),
-        ({"status": "done"}, "field 'status' has unknown value 'done'"),
+        ({"status": "done"}, "field 'status' has unknown run status 'done'"),
         ({"seq": None}, "field 'seq' must not be null"),
         ({"seq": True}, "field 'seq' must be int"),
         ({"started_at": "yesterday"}, "field 'started_at' must be int or float"),
