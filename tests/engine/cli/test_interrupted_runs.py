@@ -15,27 +15,6 @@ RUN_ID = "5e6f-interrupted"
 ANSI_INTERRUPTED, ANSI_FAILED, ANSI_TERMINATED = "\x1b[38;5;208m", "\x1b[31m", "\x1b[35m"
 
 
-def _records_know_interrupted() -> bool:
-    """The run records take the state machine's statuses (issue 13 moves them there)."""
-    run = WorkflowExecution.new(
-        id="probe", workflow_id="wf", workflow_name="", version="", graph={}, graph_hash="", inputs={},
-        started_at=1.0, seq=1,
-    )  # fmt: skip
-    data = {**run.to_dict(), "status": str(RunStatus.INTERRUPTED)}
-    try:
-        WorkflowExecution.from_dict(data)
-    except ValueError:
-        return False
-    return True
-
-
-pytestmark = pytest.mark.xfail(
-    not _records_know_interrupted(),
-    reason="issue 13: run records do not take RunStatus.INTERRUPTED yet (engine/lifecycle/records.py)",
-    strict=True,
-)
-
-
 @pytest.fixture
 def interrupted(cli_env: dict[str, str]) -> str:
     """An interrupted run as the orphan sweep leaves it: one node done, the one that was running ended."""
