@@ -23,14 +23,27 @@ from typing import Any
 
 from celery import Celery
 
+from engine.persistence.celery.names import (
+    DATABASE_URL_CONF_KEY,
+    SAVE_EXECUTION_TASK,
+    SAVE_NODE_EXECUTION_TASK,
+    STORAGE_QUEUE,
+)
+from engine.persistence.celery.tasks import register_storage_tasks
 from engine.settings import Settings
 
-STORAGE_QUEUE = "workflow_storage"
-SAVE_EXECUTION_TASK = "save_workflow_execution_task"
-SAVE_NODE_EXECUTION_TASK = "save_workflow_node_execution_task"
+__all__ = [
+    "DATABASE_URL_CONF_KEY",
+    "DEFAULT_VISIBILITY_TIMEOUT_S",
+    "SAVE_EXECUTION_TASK",
+    "SAVE_NODE_EXECUTION_TASK",
+    "STORAGE_QUEUE",
+    "broker_transport_options",
+    "celery_app_from_settings",
+    "create_celery_app",
+]
+
 DEFAULT_VISIBILITY_TIMEOUT_S = 900.0
-#: app.conf key holding the database URL the storage tasks write to
-DATABASE_URL_CONF_KEY = "flowdeck_database_url"
 
 
 def broker_transport_options(socket_timeout_s: float, visibility_timeout_s: float) -> dict[str, Any]:
@@ -65,8 +78,6 @@ def create_celery_app(
     main: str = "flowdeck",
 ) -> Celery:
     """A new Celery app with the storage tasks registered on it."""
-    from engine.persistence.celery.tasks import register_storage_tasks
-
     app = Celery(main, broker=broker_url, set_as_current=False)
     app.conf.update(
         task_serializer="json",

@@ -25,6 +25,9 @@ probe through; nothing is lost and no caller ever sees the failure.
 
 ``durable_first`` (the local backend) writes every batch to the outbox *before*
 publishing; the row is removed by :meth:`acknowledge` once the task has written it.
+
+Nothing is dropped: a record that cannot be snapshotted or serialised goes to the
+outbox with its error (:mod:`.failed_records`) and the rest of its batch is sent.
 """
 
 from __future__ import annotations
@@ -33,21 +36,40 @@ import logging
 import queue
 import threading
 import time
-import uuid
-from dataclasses import astuple, dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from celery import Celery
 
-from engine.persistence.celery.app import STORAGE_QUEUE
+from engine.persistence.celery.batching import (
+    Batch,
+    CallerContext,
+    FlusherStats,
+    LiveRecord,
+    Message,
+    add_latest,
+    materialise,
+    to_messages,
+)
 from engine.persistence.celery.breaker import CircuitBreaker
-from engine.persistence.celery.outbox import OutboxMessage, SqliteOutbox
+from engine.persistence.celery.delivery import MessageDelivery
+from engine.persistence.celery.outbox import SqliteOutbox
+
+__all__ = [
+    "DEFAULT_FLUSH_INTERVAL_S",
+    "DEFAULT_FLUSH_MAX_RECORDS",
+    "DEFAULT_MAX_DELAY_S",
+    "CallerContext",
+    "FlusherStats",
+    "LiveRecord",
+    "RecordFlusher",
+    "add_latest",
+    "materialise",
+]
 
 log = logging.getLogger(__name__)
 
 _FLUSH = object()
 _IDLE_WAKE_S = 0.25
-_RESEND_CHUNK = 50
 
 #: publish after this long without a new record (the issue's "flush window of a few ms")
 DEFAULT_FLUSH_INTERVAL_S = 0.005
@@ -57,79 +79,6 @@ DEFAULT_FLUSH_MAX_RECORDS = 5000
 #: ... or once its oldest record waited this long while records kept coming (bounds the
 #: delay of a long run's records well inside the 2 s storage goal)
 DEFAULT_MAX_DELAY_S = 0.25
-
-
-@dataclass(frozen=True, slots=True)
-class CallerContext:
-    """Who saves the records: the trailing arguments of every storage task."""
-
-    tenant_id: str | None = None
-    app_id: str | None = None
-    triggered_from: str | None = None
-    creator_user_id: str | None = None
-    creator_user_role: str | None = None
-
-
-@dataclass(slots=True)
-class FlusherStats:
-    records_submitted: int = 0
-    records_handled: int = 0
-    tasks_published: int = 0
-    tasks_to_outbox: int = 0
-    tasks_resent: int = 0
-    publish_failures: int = 0
-
-
-class LiveRecord(Protocol):
-    """A record the caller keeps mutating (``WorkflowExecution``, ``NodeExecution``)."""
-
-    id: str
-    seq: int
-
-    def to_dict(self) -> dict[str, Any]: ...
-
-
-#: a saved record: a ``to_dict()`` mapping, or a live record and its ``seq`` when saved
-Saved = tuple[dict[str, Any] | LiveRecord, int]
-#: a batch: the latest save (highest ``seq``, later wins on ties) per task, context and id
-Batch = dict[tuple[str, CallerContext, Any], Saved]
-
-
-def add_latest(batch: Batch, task_name: str, context: CallerContext, record: Any, seq: int) -> None:
-    """Put the save in ``batch`` unless it already holds a newer one of the same id.
-
-    Done as records are drained, so a node's "started" save is dropped as soon as its
-    "ended" one arrives: one snapshot per record and batch.
-    """
-    key = (task_name, context, record["id"] if isinstance(record, dict) else record.id)
-    current = batch.get(key)
-    if current is None or seq >= current[1]:
-        batch[key] = (record, seq)
-
-
-def materialise(saved: Saved) -> dict[str, Any]:
-    """The mapping to send: a live record is snapshotted now, labelled with its save-time ``seq``.
-
-    The caller may be mutating a live record while this runs, so the snapshot can mix
-    fields of two states.  It still carries the ``seq`` of the save that queued it,
-    which is lower than the ``seq`` of the save that follows every mutation; the
-    ``seq``-guarded upserts therefore always end on a snapshot taken after the last
-    mutation (the last save is materialised after it was queued, so after the
-    mutation that preceded it).
-    """
-    record, seq = saved
-    if isinstance(record, dict):
-        return record
-    for _ in range(4):
-        try:
-            data = record.to_dict()
-            break
-        except RuntimeError:  # a dict changed size while it was copied: take it again
-            continue
-    else:
-        data = record.to_dict()
-    data["seq"] = seq
-    return data
 
 
 class RecordFlusher:
@@ -145,25 +94,24 @@ class RecordFlusher:
         durable_first: bool = False,
         resend_existing_on_start: bool = True,
     ) -> None:
-        self.app = app
         self.outbox = outbox
         self.flush_interval_s = flush_interval_s
         self.flush_max_records = flush_max_records
         self.max_delay_s = max_delay_s
-        self.breaker = breaker or CircuitBreaker()
-        self.durable_first = durable_first
         self.stats = FlusherStats()
+        self._delivery = MessageDelivery(
+            app,
+            outbox,
+            breaker or CircuitBreaker(),
+            self.stats,
+            durable_first=durable_first,
+            resend_existing_on_start=resend_existing_on_start,
+        )
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._submitted_lock = threading.Lock()
         self._done = threading.Condition()
         self._closing = threading.Event()
         self._flush_requested = threading.Event()
-        self._in_hand: list[tuple[str, str, list[Any]]] = []
-        # local backend: rows present at start belong to a process that died; re-send them once
-        # remote backend: every row is waiting for the broker
-        self._resend_upto: int | None = outbox.last_row_id() if durable_first else None
-        self._outbox_pending = resend_existing_on_start and len(outbox) > 0
-        self._resent: set[str] = set()  # local backend: re-sent rows waiting for acknowledge()
         self._thread = threading.Thread(target=self._run, name="flowdeck-record-flusher", daemon=True)
         self._thread.start()
 
@@ -207,9 +155,9 @@ class RecordFlusher:
         self._flush_requested.set()
         self._thread.join(max(0.1, timeout / 4))
         if not flushed or self._thread.is_alive():
-            leftovers = list(self._in_hand) + self._drain_to_messages()
+            leftovers = list(self._delivery.in_hand) + self._drain_to_messages()
             if leftovers:  # a duplicate of something published meanwhile is harmless (seq guard)
-                self.outbox.add_many(leftovers)
+                self._delivery.store(leftovers)
                 log.warning("%d storage task(s) kept in the outbox at shutdown", len(leftovers))
         return flushed
 
@@ -227,9 +175,9 @@ class RecordFlusher:
                 taken = 1 + self._collect(batch)
             try:
                 if batch:
-                    self._deliver(self._to_messages(batch))
-                if self._outbox_pending:
-                    self._resend_outbox()
+                    self._delivery.deliver(self._to_messages(batch))
+                if self._delivery.outbox_pending:
+                    self._delivery.resend(self._closing)
             except Exception:  # the flusher must survive anything
                 log.exception("record flusher error")
             finally:
@@ -276,16 +224,12 @@ class RecordFlusher:
                 taken += 1
         return taken
 
-    def _to_messages(self, batch: Batch) -> list[tuple[str, str, list[Any]]]:
-        groups: dict[tuple[str, CallerContext], list[dict[str, Any]]] = {}
-        for (task_name, context, _id), saved in batch.items():
-            groups.setdefault((task_name, context), []).append(materialise(saved))
-        return [
-            (uuid.uuid4().hex, task_name, [records, *astuple(context)])
-            for (task_name, context), records in groups.items()
-        ]
+    def _to_messages(self, batch: Batch) -> list[Message]:
+        messages, failed = to_messages(batch)
+        self._delivery.keep_failed(failed)
+        return messages
 
-    def _drain_to_messages(self) -> list[tuple[str, str, list[Any]]]:
+    def _drain_to_messages(self) -> list[Message]:
         batch: Batch = {}
         while True:
             try:
@@ -295,70 +239,3 @@ class RecordFlusher:
             if item is not _FLUSH:
                 add_latest(batch, *item)
         return self._to_messages(batch) if batch else []
-
-    def _publish(self, task_id: str, task_name: str, args: list[Any]) -> None:
-        # argsrepr: otherwise Celery formats a saferepr of the whole batch for every message
-        records = args[0] if args else ()
-        self.app.send_task(
-            task_name,
-            args=args,
-            task_id=task_id,
-            queue=STORAGE_QUEUE,
-            retry=False,
-            argsrepr=f"<{len(records)} records>",
-            kwargsrepr="{}",
-        )
-
-    def _deliver(self, messages: list[tuple[str, str, list[Any]]]) -> None:
-        self._in_hand = messages
-        if self.durable_first:
-            self.outbox.add_many(messages)
-        pending = list(messages)
-        while pending and self.breaker.allow():
-            task_id, name, args = pending[0]
-            try:
-                self._publish(task_id, name, args)
-            except Exception as exc:  # kombu OperationalError is not a ConnectionError
-                self.breaker.record_failure()
-                self.stats.publish_failures += 1
-                log.warning("broker did not take a storage task (%s); keeping it in the outbox", exc)
-                break
-            self.breaker.record_success()
-            self.stats.tasks_published += 1
-            pending.pop(0)
-        if pending:
-            if self.durable_first:  # already stored; let the re-send loop reach them
-                self._resend_upto = self.outbox.last_row_id()
-            else:
-                self.outbox.add_many(pending)
-            self.stats.tasks_to_outbox += len(pending)
-            self._outbox_pending = True
-        self._in_hand = []
-
-    def _resend_outbox(self) -> None:
-        while self.breaker.allow() and not self._closing.is_set():
-            rows: list[OutboxMessage] = self.outbox.oldest(_RESEND_CHUNK, max_row_id=self._resend_upto)
-            if self.durable_first:
-                rows = [r for r in rows if r.task_id not in self._resent]
-            if not rows:
-                self._outbox_pending = False
-                return
-            sent: list[str] = []
-            try:
-                for row in rows:
-                    self._publish(row.task_id, row.task_name, row.args)
-                    sent.append(row.task_id)
-                self.breaker.record_success()
-            except Exception as exc:
-                self.breaker.record_failure()
-                self.stats.publish_failures += 1
-                self.outbox.mark_attempt([r.task_id for r in rows if r.task_id not in sent])
-                log.info("outbox re-send paused, broker unavailable: %s", exc)
-            finally:
-                self.stats.tasks_resent += len(sent)
-                if self.durable_first:
-                    self._resent.update(sent)  # removed by acknowledge() once written
-                else:
-                    self.outbox.remove(sent)
-            if len(sent) < len(rows):
-                return

@@ -19,7 +19,7 @@ from celery import Celery
 from celery.signals import task_success
 from celery.worker import WorkController
 
-from engine.persistence.celery.app import STORAGE_QUEUE, create_celery_app
+from engine.persistence.celery.app import create_celery_app
 from engine.persistence.celery.breaker import CircuitBreaker
 from engine.persistence.celery.flusher import (
     DEFAULT_FLUSH_INTERVAL_S,
@@ -27,6 +27,7 @@ from engine.persistence.celery.flusher import (
     DEFAULT_MAX_DELAY_S,
     RecordFlusher,
 )
+from engine.persistence.celery.names import STORAGE_QUEUE
 from engine.persistence.celery.outbox import SqliteOutbox
 
 log = logging.getLogger(__name__)

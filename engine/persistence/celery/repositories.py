@@ -27,8 +27,8 @@ from collections import OrderedDict
 from typing import Any, ClassVar, Generic, TypeVar
 
 from engine.lifecycle.records import NodeExecution, WorkflowExecution
-from engine.persistence.celery.app import SAVE_EXECUTION_TASK, SAVE_NODE_EXECUTION_TASK
 from engine.persistence.celery.flusher import CallerContext, RecordFlusher
+from engine.persistence.celery.names import SAVE_EXECUTION_TASK, SAVE_NODE_EXECUTION_TASK
 from engine.persistence.protocols import (
     DurationPoint,
     RunPage,

@@ -19,11 +19,7 @@ from typing import Any
 from celery import Celery, Task
 
 from engine.lifecycle.records import NodeExecution, WorkflowExecution
-from engine.persistence.celery.app import (
-    SAVE_EXECUTION_TASK,
-    SAVE_NODE_EXECUTION_TASK,
-    STORAGE_QUEUE,
-)
+from engine.persistence.celery.names import SAVE_EXECUTION_TASK, SAVE_NODE_EXECUTION_TASK, STORAGE_QUEUE
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,6 @@ CONFIG = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["t
 CONTRACT_IDS = [contract["id"] for contract in CONFIG["contracts"]]
 #: contracts still broken while issue 13 is under way (strict: the test fails once one is kept,
 #: so the entry is removed then)
-BROKEN_FOR_NOW: dict[str, str] = {}  # contract id -> why it cannot hold yet (none now)
 
 
 def _lint(*args: str) -> subprocess.CompletedProcess[str]:
@@ -39,15 +38,7 @@ def test_the_contracts_are_the_rules_of_the_architecture() -> None:
     assert CONFIG["include_external_packages"] is True  # else the third-party bans check nothing
 
 
-@pytest.mark.parametrize(
-    "contract",
-    [
-        pytest.param(c, marks=pytest.mark.xfail(reason=BROKEN_FOR_NOW[c], strict=True))
-        if c in BROKEN_FOR_NOW
-        else c
-        for c in CONTRACT_IDS
-    ],
-)
+@pytest.mark.parametrize("contract", CONTRACT_IDS)
 def test_contract_is_kept(contract: str) -> None:
     result = _lint("--contract", contract)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
